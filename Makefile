@@ -1,0 +1,41 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+#   make [KDIR=<kernel build dir>]   build iommufd2.ko (default: running kernel)
+#   make lint                        W=1 and sparse builds, checkpatch
+#   make demo                        the bench: build, dkms install, boot a VM,
+#                                    show iommufd2 at work
+#   make check                       the bench: the full test suite in the VM
+#   make clean
+
+KDIR ?= /lib/modules/$(shell uname -r)/build
+CHECKPATCH ?= $(KDIR)/scripts/checkpatch.pl
+# Not a tree (no MAINTAINERS), and macro arguments we reuse only ever sit
+# inside typeof()/sizeof().
+CHECKPATCH_IGNORE = SPDX_LICENSE_TAG,FILE_PATH_CHANGES,MACRO_ARG_REUSE
+SOURCES = $(wildcard src/*.c include/iommufd2/*.h uapi/iommufd2/*.h)
+
+all: modules
+
+modules:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+# Every warning is an error here: W=1 plus sparse (C=2 checks all files).
+lint:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 C=2 modules 2>&1 | tee .lint.log
+	@! grep -E "warning:|error:" .lint.log
+	$(CHECKPATCH) --no-tree --strict --quiet --show-types \
+		--ignore $(CHECKPATCH_IGNORE) -f $(SOURCES)
+	@rm -f .lint.log
+
+demo:
+	tests/bench/bench.sh demo
+
+check:
+	tests/bench/bench.sh check
+
+clean:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null || true
+	rm -rf generated .lint.log
+
+.PHONY: all modules lint demo check clean

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * An iommufd2 context: the state behind one open of /dev/iommufd2.
+ */
+#ifndef IOMMUFD2_CTX_H
+#define IOMMUFD2_CTX_H
+
+#include <linux/xarray.h>
+#include <linux/types.h>
+
+/* How pinned pages are charged (IOMMU_OPTION_RLIMIT_MODE). */
+enum ifd_account_mode {
+	IFD_ACCOUNT_USER,	/* the user's locked_vm, RLIMIT_MEMLOCK */
+	IFD_ACCOUNT_MM,		/* the process's pinned_vm */
+};
+
+/**
+ * struct ifd_ctx - one open file of /dev/iommufd2
+ * @objects: ID -> object table, see object.h for the slot states.  Its
+ *	spinlock also serialises @account_mode against object creation.
+ * @account_mode: set only while @objects is empty.
+ * @file: the file this context belongs to (NULL for the self-test's).
+ */
+struct ifd_ctx {
+	struct xarray objects;
+	enum ifd_account_mode account_mode;
+	struct file *file;
+};
+
+struct ifd_ctx *ifd_ctx_alloc(void);
+void ifd_ctx_free(struct ifd_ctx *ctx);
+
+#endif /* IOMMUFD2_CTX_H */

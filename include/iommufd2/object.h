@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The object table of an iommufd2 context.
+ *
+ * Every user-visible thing (IOAS, HWPT, device, ...) is an ifd_object named
+ * by a 32-bit ID in its context's xarray.  An ID slot is in one of three
+ * states:
+ *
+ *   reserved   a zero entry (xa_load() sees NULL): the object is being built
+ *              and no lookup can reach it;
+ *   live       a pointer to the object;
+ *   tombstone  a value entry recording the type: the kernel destroyed an
+ *              object userspace created; lookups and IOMMU_DESTROY say
+ *              ENOENT and the ID is not handed out again until the context
+ *              closes.
+ *
+ * Reference counts (DESIGN.md section 4):
+ *
+ *   @users      long-term: one for the ID while the object is published, one
+ *               for each object or kernel user that depends on it (a HWPT
+ *               holds its IOAS).  Only taken while holding a short-term
+ *               reference or the object's own allocation.
+ *   @shortterm  one base reference while the object is published plus one per
+ *               operation currently using it (ifd_object_get() .. _put()).
+ *               Whoever unpublishes the object drops the base reference and
+ *               waits for the count to reach zero before tearing it down.
+ *
+ * Locking: publication and lookups run under the xarray's spinlock, so a
+ * lookup either takes its short-term reference before the object is
+ * unpublished or does not find it at all.  IOMMU_DESTROY succeeds only when
+ * the ID's reference is the only long-term one and no operation is in
+ * flight (else EBUSY); kernel-initiated removal instead waits for in-flight
+ * operations to end.  Exactly one of the competing removers wins the
+ * unpublish; the others see the slot changed and back off.
+ */
+#ifndef IOMMUFD2_OBJECT_H
+#define IOMMUFD2_OBJECT_H
+
+#include <linux/refcount.h>
+#include <linux/types.h>
+
+struct ifd_ctx;
+
+enum ifd_obj_type {
+	IFD_OBJ_ANY,		/* lookups only: match every type */
+	IFD_OBJ_IOAS,
+	IFD_OBJ_SELFTEST,	/* the in-kernel self-test's dummy objects */
+	IFD_OBJ_NR,
+};
+
+struct ifd_object_ops;
+
+struct ifd_object {
+	refcount_t users;
+	refcount_t shortterm;
+	const struct ifd_object_ops *ops;
+	u32 id;
+};
+
+/**
+ * struct ifd_object_ops - what the object table needs to know of a type
+ * @type: the type lookups match against
+ * @destroy: release everything the object holds, including the long-term
+ *	references it took on other objects.  Runs unpublished, with no
+ *	short-term users left and no table lock held.  Must not fail, and
+ *	must cope with a half-built object (fields stay zero until set).
+ * @abort: undo a half-built object that was never published; defaults to
+ *	@destroy.  Types whose @destroy takes a lock their allocation path
+ *	already holds provide their own.
+ */
+struct ifd_object_ops {
+	enum ifd_obj_type type;
+	void (*destroy)(struct ifd_object *obj);
+	void (*abort)(struct ifd_object *obj);
+};
+
+struct ifd_object *ifd_object_alloc_raw(struct ifd_ctx *ctx, size_t size,
+					const struct ifd_object_ops *ops);
+/*
+ * Allocate a zeroed object of @ptr's type (whose first member must be the
+ * struct ifd_object "obj") with a reserved ID; @ptr is only used for its type.
+ * Returns an ERR_PTR on failure.
+ */
+#define ifd_object_alloc(ctx, ptr, ops) ({				\
+	static_assert(offsetof(typeof(*(ptr)), obj) == 0);		\
+	(typeof(ptr))ifd_object_alloc_raw(ctx, sizeof(*(ptr)), ops);	\
+})
+
+void ifd_object_finalize(struct ifd_ctx *ctx, struct ifd_object *obj);
+void ifd_object_abort(struct ifd_ctx *ctx, struct ifd_object *obj);
+
+struct ifd_object *ifd_object_get(struct ifd_ctx *ctx, u32 id,
+				  enum ifd_obj_type type);
+void ifd_object_put(struct ifd_object *obj);
+
+/* Long-term references; the caller holds a short-term one on @obj. */
+static inline void ifd_object_hold(struct ifd_object *obj)
+{
+	refcount_inc(&obj->users);
+}
+
+static inline void ifd_object_release(struct ifd_object *obj)
+{
+	refcount_dec(&obj->users);
+}
+
+int ifd_object_destroy_user(struct ifd_ctx *ctx, u32 id);
+bool ifd_object_destroy_kernel(struct ifd_ctx *ctx, struct ifd_object *obj,
+			       bool tombstone);
+
+void ifd_objects_init(struct ifd_ctx *ctx);
+void ifd_objects_release_all(struct ifd_ctx *ctx);
+
+#endif /* IOMMUFD2_OBJECT_H */

@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Module-wide counters: live contexts, objects by type and tombstones.
+ * Tests read them (debugfs iommufd2/objects) to prove that closing a file
+ * releases everything it held.
+ */
+#ifndef IOMMUFD2_STATS_H
+#define IOMMUFD2_STATS_H
+
+#include "iommufd2/object.h"
+
+void ifd_stats_object(enum ifd_obj_type type, int delta);
+void ifd_stats_tombstones(long delta);
+void ifd_stats_contexts(int delta);
+
+int ifd_stats_init(void);
+void ifd_stats_exit(void);
+
+#endif /* IOMMUFD2_STATS_H */

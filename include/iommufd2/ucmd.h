@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * One ioctl on /dev/iommufd2 in flight: the command structure copied in by
+ * the dispatcher (src/main.c) and handed to the command's handler.
+ */
+#ifndef IOMMUFD2_UCMD_H
+#define IOMMUFD2_UCMD_H
+
+#include <linux/types.h>
+#include <uapi/linux/iommufd.h>
+
+struct ifd_ctx;
+
+/**
+ * struct ifd_ucmd - a command being executed
+ * @ctx: the context the ioctl was issued on
+ * @ubuf: the caller's structure
+ * @user_size: the size the caller declared (its first __u32)
+ * @cmd: the kernel copy, zero-extended to the kernel's structure size
+ */
+struct ifd_ucmd {
+	struct ifd_ctx *ctx;
+	void __user *ubuf;
+	u32 user_size;
+	void *cmd;
+};
+
+int ifd_ucmd_respond(struct ifd_ucmd *ucmd, size_t len);
+
+/* The commands; each validates its own flags and reserved fields. */
+int ifd_cmd_destroy(struct ifd_ucmd *ucmd);
+int ifd_cmd_ioas_alloc(struct ifd_ucmd *ucmd);
+int ifd_cmd_ioas_iova_ranges(struct ifd_ucmd *ucmd);
+int ifd_cmd_option(struct ifd_ucmd *ucmd);
+
+#endif /* IOMMUFD2_UCMD_H */

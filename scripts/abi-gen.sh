@@ -1,0 +1,69 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# abi-gen.sh OURS_HEADER OUT_DIR
+#
+# Turns our uAPI header into two files for src/abi_check.c:
+#   OUT_DIR/abi_ours.h     the header with every iommu*/IOMMU* name prefixed
+#                          by IFD2ABI_, so it can sit beside the kernel's
+#   OUT_DIR/abi_asserts.h  static_asserts that each struct's size and
+#                          alignment, each member's offset and size, each
+#                          enum constant and each #define (ioctl numbers
+#                          included) equal the kernel's
+# The parser relies on the header's layout: one member or constant per line,
+# "struct NAME {" / "enum ... {" openers and "};" closers at column 0.
+set -e
+in=$1
+out=$2
+mkdir -p "$out"
+sed -E 's/\<([iI][oO][mM][mM][uU][A-Za-z0-9_]*)/IFD2ABI_\1/g' "$in" >"$out/abi_ours.h.tmp"
+mv "$out/abi_ours.h.tmp" "$out/abi_ours.h"
+
+awk '
+function cmp(kind, a, b, what) {
+	printf "static_assert(%s(%s) == %s(%s), \"%s\");\n", kind, a, kind, b, what
+}
+# Constants are compared as numbers: their enum types differ by name.
+function num(a) {
+	cmp("(long long)", a, "IFD2ABI_" a, a)
+}
+function member(m) {
+	cmp("offsetof", "struct " st ", " m, "struct IFD2ABI_" st ", " m, st "." m " offset")
+	cmp("sizeof_field", "struct " st ", " m, "struct IFD2ABI_" st ", " m, st "." m " size")
+}
+BEGIN { depth = 0; mode = "" }
+/^\/\*/, /\*\/$/ { next }
+/^struct [a-z0-9_]+ \{/ {
+	st = $2; mode = "struct"; depth = 1; pend = ""
+	cmp("sizeof", "struct " st, "struct IFD2ABI_" st, st " size")
+	cmp("__alignof__", "struct " st, "struct IFD2ABI_" st, st " alignment")
+	next
+}
+/^enum[ a-z0-9_]*\{/ { mode = "enum"; next }
+mode == "enum" && /^\};/ { mode = ""; next }
+mode == "enum" && /^[ \t]+[A-Z][A-Z0-9_]*/ {
+	c = $1; sub(/,$/, "", c)
+	num(c)
+	next
+}
+mode == "struct" && /^[ \t]+(union|struct)[ \t]*\{/ { depth++; next }
+mode == "struct" && /^[ \t]+\}[ \t]*[a-z0-9_]*;/ {
+	depth--
+	if (depth == 1) {
+		name = $0; gsub(/[ \t};]/, "", name)
+		if (name != "") member(name)
+		else { n = split(pend, ms, " "); for (i = 1; i <= n; i++) member(ms[i]) }
+		pend = ""
+	}
+	next
+}
+mode == "struct" && /^\};/ { mode = ""; next }
+mode == "struct" && /;/ {
+	line = $0; sub(/;.*/, "", line); sub(/\[.*/, "", line)
+	n = split(line, w, /[ \t*]+/); m = w[n]
+	if (depth == 1) member(m); else pend = pend " " m
+	next
+}
+/^#define [A-Z][A-Z0-9_]* / && $2 !~ /^_/ { num($2) }
+' "$in" >"$out/abi_asserts.h.tmp"
+mv "$out/abi_asserts.h.tmp" "$out/abi_asserts.h"

@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * iommufd2: the iommufd object model on /dev/iommufd2.
+ *
+ * This file owns the character device: one context per open file, and the
+ * ioctl dispatcher that applies the extensible-structure rules before a
+ * command's handler runs.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "iommufd2/ctx.h"
+#include "iommufd2/object.h"
+#include "iommufd2/selftest.h"
+#include "iommufd2/stats.h"
+#include "iommufd2/ucmd.h"
+
+/**
+ * struct ifd_ioctl - one command of the dispatch table
+ * @num: the full ioctl number; anything else with the same nr is ENOTTY
+ * @min_size: size of the command's first version; smaller is EINVAL
+ * @size: size of the structure this module knows
+ * @handler: runs the command on the kernel copy
+ */
+struct ifd_ioctl {
+	unsigned int num;
+	u32 min_size;
+	u32 size;
+	int (*handler)(struct ifd_ucmd *ucmd);
+};
+
+/* Room for the largest command structure; checked per entry below. */
+#define IFD_UCMD_MAX	128
+
+#define IFD_IOCTL(_num, _handler, _struct, _last_v1)			\
+	[_IOC_NR(_num) - IOMMUFD_CMD_BASE] = {				\
+		.num = _num,						\
+		.min_size = offsetofend(_struct, _last_v1),		\
+		.size = sizeof(_struct) +				\
+			BUILD_BUG_ON_ZERO(sizeof(_struct) > IFD_UCMD_MAX), \
+		.handler = _handler,					\
+	}
+
+static const struct ifd_ioctl ifd_ioctls[] = {
+	IFD_IOCTL(IOMMU_DESTROY, ifd_cmd_destroy, struct iommu_destroy, id),
+	IFD_IOCTL(IOMMU_IOAS_ALLOC, ifd_cmd_ioas_alloc,
+		  struct iommu_ioas_alloc, out_ioas_id),
+	IFD_IOCTL(IOMMU_IOAS_IOVA_RANGES, ifd_cmd_ioas_iova_ranges,
+		  struct iommu_ioas_iova_ranges, out_iova_alignment),
+	IFD_IOCTL(IOMMU_OPTION, ifd_cmd_option, struct iommu_option, val64),
+};
+
+/**
+ * ifd_ucmd_respond() - copy a command's structure back to the caller
+ * @ucmd: the command
+ * @len: the kernel structure's size; a caller with an older, shorter
+ *	structure gets only its part
+ *
+ * Return: 0 or -EFAULT.
+ */
+int ifd_ucmd_respond(struct ifd_ucmd *ucmd, size_t len)
+{
+	if (copy_to_user(ucmd->ubuf, ucmd->cmd, min_t(size_t, ucmd->user_size,
+						      len)))
+		return -EFAULT;
+	return 0;
+}
+
+int ifd_cmd_destroy(struct ifd_ucmd *ucmd)
+{
+	struct iommu_destroy *cmd = ucmd->cmd;
+
+	return ifd_object_destroy_user(ucmd->ctx, cmd->id);
+}
+
+static long ifd_fops_ioctl(struct file *file, unsigned int num,
+			   unsigned long arg)
+{
+	u64 buf[IFD_UCMD_MAX / sizeof(u64)];
+	struct ifd_ucmd ucmd = {
+		.ctx = file->private_data,
+		.ubuf = (void __user *)arg,
+		.cmd = buf,
+	};
+	const struct ifd_ioctl *op;
+	unsigned int nr = _IOC_NR(num);
+	int rc;
+
+	if (nr < IOMMUFD_CMD_BASE ||
+	    nr - IOMMUFD_CMD_BASE >= ARRAY_SIZE(ifd_ioctls))
+		return -ENOTTY;
+	op = &ifd_ioctls[nr - IOMMUFD_CMD_BASE];
+
+	if (get_user(ucmd.user_size, (u32 __user *)ucmd.ubuf))
+		return -EFAULT;
+	if (!op->handler || op->num != num)
+		return -ENOTTY;
+	if (ucmd.user_size < op->min_size)
+		return -EINVAL;
+	/* Zero-extends an older struct; E2BIG for a newer one with data. */
+	rc = copy_struct_from_user(buf, op->size, ucmd.ubuf, ucmd.user_size);
+	if (rc)
+		return rc;
+	return op->handler(&ucmd);
+}
+
+/**
+ * ifd_ctx_alloc() - make an empty context
+ *
+ * Return: the context or NULL.
+ */
+struct ifd_ctx *ifd_ctx_alloc(void)
+{
+	struct ifd_ctx *ctx = kzalloc(sizeof(*ctx), GFP_KERNEL_ACCOUNT);
+
+	if (!ctx)
+		return NULL;
+	ifd_objects_init(ctx);
+	ctx->account_mode = IFD_ACCOUNT_USER;
+	ifd_stats_contexts(1);
+	return ctx;
+}
+
+/**
+ * ifd_ctx_free() - release every object of a context, then the context
+ * @ctx: the context; nothing may use it any more
+ */
+void ifd_ctx_free(struct ifd_ctx *ctx)
+{
+	ifd_objects_release_all(ctx);
+	ifd_stats_contexts(-1);
+	kfree(ctx);
+}
+
+static int ifd_fops_open(struct inode *inode, struct file *file)
+{
+	struct ifd_ctx *ctx = ifd_ctx_alloc();
+
+	if (!ctx)
+		return -ENOMEM;
+	ctx->file = file;
+	file->private_data = ctx;
+	return 0;
+}
+
+static int ifd_fops_release(struct inode *inode, struct file *file)
+{
+	ifd_ctx_free(file->private_data);
+	return 0;
+}
+
+static const struct file_operations ifd_fops = {
+	.owner = THIS_MODULE,
+	.open = ifd_fops_open,
+	.release = ifd_fops_release,
+	.unlocked_ioctl = ifd_fops_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+};
+
+static struct miscdevice ifd_misc = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = "iommufd2",
+	.fops = &ifd_fops,
+	.mode = 0660,
+};
+
+static bool selftest;
+module_param(selftest, bool, 0444);
+MODULE_PARM_DESC(selftest, "Run the object-table self-test at load; fail the load if it fails");
+
+static int __init ifd_init(void)
+{
+	int rc;
+
+	if (selftest) {
+		rc = ifd_selftest_run();
+		if (rc)
+			return rc;
+	}
+	rc = ifd_stats_init();
+	if (rc)
+		return rc;
+	rc = misc_register(&ifd_misc);
+	if (rc) {
+		ifd_stats_exit();
+		return rc;
+	}
+	return 0;
+}
+
+static void __exit ifd_exit(void)
+{
+	misc_deregister(&ifd_misc);
+	ifd_stats_exit();
+}
+
+module_init(ifd_init);
+module_exit(ifd_exit);
+
+MODULE_DESCRIPTION("iommufd object model on /dev/iommufd2 for kernels without CONFIG_IOMMUFD");
+MODULE_LICENSE("GPL");

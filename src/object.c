@@ -1,0 +1,264 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The object table: ID reservation, publication, short-term lookups and the
+ * two removal protocols (user and kernel) described in
+ * include/iommufd2/object.h.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/bug.h>
+#include <linux/slab.h>
+#include <linux/wait_bit.h>
+#include <linux/xarray.h>
+
+#include "iommufd2/ctx.h"
+#include "iommufd2/object.h"
+#include "iommufd2/stats.h"
+
+void ifd_objects_init(struct ifd_ctx *ctx)
+{
+	/* IDs start at 1; a NULL store reserves a slot in this xarray. */
+	xa_init_flags(&ctx->objects, XA_FLAGS_ALLOC1 | XA_FLAGS_ACCOUNT);
+}
+
+/**
+ * ifd_object_alloc_raw() - allocate an object and reserve its ID
+ * @ctx: the context the object will live in
+ * @size: size of the type's structure, which starts with struct ifd_object
+ * @ops: the type
+ *
+ * The object starts with one long-term reference (the ID's) and the base
+ * short-term reference, and is invisible to lookups until
+ * ifd_object_finalize().  Use ifd_object_alloc() rather than this.
+ *
+ * Return: the zeroed object or an ERR_PTR.
+ */
+struct ifd_object *ifd_object_alloc_raw(struct ifd_ctx *ctx, size_t size,
+					const struct ifd_object_ops *ops)
+{
+	struct ifd_object *obj;
+	int rc;
+
+	obj = kzalloc(size, GFP_KERNEL_ACCOUNT);
+	if (!obj)
+		return ERR_PTR(-ENOMEM);
+	obj->ops = ops;
+	refcount_set(&obj->users, 1);
+	refcount_set(&obj->shortterm, 1);
+
+	rc = xa_alloc(&ctx->objects, &obj->id, NULL, xa_limit_31b,
+		      GFP_KERNEL_ACCOUNT);
+	if (rc) {
+		kfree(obj);
+		return ERR_PTR(rc);
+	}
+	ifd_stats_object(ops->type, 1);
+	return obj;
+}
+
+/**
+ * ifd_object_finalize() - publish a fully built object under its ID
+ * @ctx: the object's context
+ * @obj: the object, fresh from ifd_object_alloc()
+ *
+ * After this, userspace may look the object up or destroy it at any moment;
+ * the creator must not touch it again without a reference of its own.
+ */
+void ifd_object_finalize(struct ifd_ctx *ctx, struct ifd_object *obj)
+{
+	void *old;
+
+	/* Replacing the reserved slot allocates nothing and cannot fail. */
+	old = xa_cmpxchg(&ctx->objects, obj->id, NULL, obj, GFP_KERNEL);
+	WARN_ON(old);
+}
+
+static void ifd_object_free(struct ifd_object *obj)
+{
+	ifd_stats_object(obj->ops->type, -1);
+	kfree(obj);
+}
+
+/**
+ * ifd_object_abort() - tear down an object that was never published
+ * @ctx: the object's context
+ * @obj: the object, from ifd_object_alloc() and not finalized
+ *
+ * Frees the reserved ID for reuse and calls the type's abort (or destroy).
+ */
+void ifd_object_abort(struct ifd_ctx *ctx, struct ifd_object *obj)
+{
+	void *old = xa_erase(&ctx->objects, obj->id);
+
+	WARN_ON(old);
+	if (obj->ops->abort)
+		obj->ops->abort(obj);
+	else
+		obj->ops->destroy(obj);
+	ifd_object_free(obj);
+}
+
+/**
+ * ifd_object_get() - look an object up and take a short-term reference
+ * @ctx: the context
+ * @id: the object's ID
+ * @type: the type it must have, or IFD_OBJ_ANY
+ *
+ * Return: the object, or ERR_PTR(-ENOENT) if @id names no live object of
+ * @type (reserved slots and tombstones included).  Release with
+ * ifd_object_put().
+ */
+struct ifd_object *ifd_object_get(struct ifd_ctx *ctx, u32 id,
+				  enum ifd_obj_type type)
+{
+	struct ifd_object *obj;
+
+	xa_lock(&ctx->objects);
+	obj = xa_load(&ctx->objects, id);
+	if (!obj || xa_is_value(obj) ||
+	    (type != IFD_OBJ_ANY && obj->ops->type != type) ||
+	    !refcount_inc_not_zero(&obj->shortterm))
+		obj = ERR_PTR(-ENOENT);
+	xa_unlock(&ctx->objects);
+	return obj;
+}
+
+/**
+ * ifd_object_put() - drop a short-term reference
+ * @obj: the object
+ *
+ * May wake a remover waiting for the operation to end; @obj must not be
+ * used afterwards.
+ */
+void ifd_object_put(struct ifd_object *obj)
+{
+	if (refcount_dec_and_test(&obj->shortterm)) {
+		/* Order the count before the waiter check in wake_up_var(). */
+		smp_mb();
+		wake_up_var(&obj->shortterm);
+	}
+}
+
+static void ifd_object_teardown(struct ifd_object *obj)
+{
+	obj->ops->destroy(obj);
+	ifd_object_free(obj);
+}
+
+/**
+ * ifd_object_destroy_user() - IOMMU_DESTROY: remove an object userspace owns
+ * @ctx: the context
+ * @id: the object's ID
+ *
+ * Return: 0 once the object is torn down; -ENOENT if @id names no live
+ * object; -EBUSY (changing nothing) if another object depends on it or an
+ * operation is using it right now.
+ */
+int ifd_object_destroy_user(struct ifd_ctx *ctx, u32 id)
+{
+	struct ifd_object *obj;
+
+	xa_lock(&ctx->objects);
+	obj = xa_load(&ctx->objects, id);
+	if (!obj || xa_is_value(obj)) {
+		xa_unlock(&ctx->objects);
+		return -ENOENT;
+	}
+	/*
+	 * With the table locked no new short-term reference can appear, and
+	 * new long-term ones are only taken under a short-term one.
+	 */
+	if (!refcount_dec_if_one(&obj->shortterm)) {
+		xa_unlock(&ctx->objects);
+		return -EBUSY;
+	}
+	if (refcount_read(&obj->users) != 1) {
+		refcount_set(&obj->shortterm, 1);
+		xa_unlock(&ctx->objects);
+		return -EBUSY;
+	}
+	__xa_erase(&ctx->objects, id);
+	xa_unlock(&ctx->objects);
+
+	ifd_object_teardown(obj);
+	return 0;
+}
+
+/**
+ * ifd_object_destroy_kernel() - remove an object on the kernel's initiative
+ * @ctx: the object's context
+ * @obj: the object; the caller keeps its memory valid for the call, e.g. by
+ *	holding a lock that every other remover of this type also takes
+ * @tombstone: keep the ID reserved (and ENOENT to userspace) until the
+ *	context closes, because userspace created the object and may still
+ *	name it
+ *
+ * Unlike IOMMU_DESTROY this does not fail on in-flight operations: it
+ * unpublishes the object and then waits for them to end.
+ *
+ * Return: true if this call tore the object down, false if another remover
+ * got there first (the caller must then not touch @obj).
+ */
+bool ifd_object_destroy_kernel(struct ifd_ctx *ctx, struct ifd_object *obj,
+			       bool tombstone)
+{
+	xa_lock(&ctx->objects);
+	if (xa_load(&ctx->objects, obj->id) != obj) {
+		xa_unlock(&ctx->objects);
+		return false;
+	}
+	if (tombstone) {
+		/* Overwrites an occupied slot: no allocation, no failure. */
+		__xa_store(&ctx->objects, obj->id,
+			   xa_mk_value(obj->ops->type), GFP_ATOMIC);
+		ifd_stats_tombstones(1);
+	} else {
+		__xa_erase(&ctx->objects, obj->id);
+	}
+	xa_unlock(&ctx->objects);
+
+	if (!refcount_dec_and_test(&obj->shortterm))
+		wait_var_event(&obj->shortterm,
+			       !refcount_read(&obj->shortterm));
+	ifd_object_teardown(obj);
+	return true;
+}
+
+/**
+ * ifd_objects_release_all() - tear down every object of a closing context
+ * @ctx: the context; no ioctl is running on it and nothing else holds it
+ *
+ * Each pass removes the objects nothing depends on any more (only the ID's
+ * long-term reference left), so dependants always go before what they
+ * depend on.  Tombstones and reserved slots go with the table.
+ */
+void ifd_objects_release_all(struct ifd_ctx *ctx)
+{
+	struct ifd_object *obj;
+	unsigned long index;
+	bool progress;
+
+	do {
+		progress = false;
+		xa_for_each(&ctx->objects, index, obj) {
+			if (xa_is_value(obj))
+				continue;
+			if (!refcount_dec_if_one(&obj->users))
+				continue;
+			xa_erase(&ctx->objects, index);
+			ifd_object_teardown(obj);
+			progress = true;
+		}
+	} while (progress);
+
+	xa_for_each(&ctx->objects, index, obj) {
+		if (xa_is_value(obj)) {
+			ifd_stats_tombstones(-1);
+			continue;
+		}
+		/* A dependency cycle or a leaked reference: a kernel bug. */
+		WARN(1, "object %lu (type %d) still has %u users\n", index,
+		     obj->ops->type, refcount_read(&obj->users));
+	}
+	xa_destroy(&ctx->objects);
+}

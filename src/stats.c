@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Module-wide object counters, shown in debugfs as iommufd2/objects:
+ *
+ *	contexts <n>
+ *	tombstones <n>
+ *	<type> <n>		one line per object type
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/atomic.h>
+#include <linux/debugfs.h>
+#include <linux/seq_file.h>
+
+#include "iommufd2/stats.h"
+
+static const char *const ifd_type_names[IFD_OBJ_NR] = {
+	[IFD_OBJ_ANY] = "any",
+	[IFD_OBJ_IOAS] = "ioas",
+	[IFD_OBJ_SELFTEST] = "selftest",
+};
+
+static atomic_long_t ifd_live_objects[IFD_OBJ_NR];
+static atomic_long_t ifd_live_tombstones;
+static atomic_t ifd_live_contexts;
+static struct dentry *ifd_debugfs_dir;
+
+void ifd_stats_object(enum ifd_obj_type type, int delta)
+{
+	atomic_long_add(delta, &ifd_live_objects[type]);
+}
+
+void ifd_stats_tombstones(long delta)
+{
+	atomic_long_add(delta, &ifd_live_tombstones);
+}
+
+void ifd_stats_contexts(int delta)
+{
+	atomic_add(delta, &ifd_live_contexts);
+}
+
+static int ifd_objects_show(struct seq_file *m, void *unused)
+{
+	int type;
+
+	seq_printf(m, "contexts %d\n", atomic_read(&ifd_live_contexts));
+	seq_printf(m, "tombstones %ld\n", atomic_long_read(&ifd_live_tombstones));
+	for (type = IFD_OBJ_ANY + 1; type < IFD_OBJ_NR; type++)
+		seq_printf(m, "%s %ld\n", ifd_type_names[type],
+			   atomic_long_read(&ifd_live_objects[type]));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(ifd_objects);
+
+int ifd_stats_init(void)
+{
+	ifd_debugfs_dir = debugfs_create_dir(KBUILD_MODNAME, NULL);
+	debugfs_create_file("objects", 0400, ifd_debugfs_dir, NULL,
+			    &ifd_objects_fops);
+	return 0;
+}
+
+void ifd_stats_exit(void)
+{
+	debugfs_remove_recursive(ifd_debugfs_dir);
+}

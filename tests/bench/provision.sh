@@ -1,0 +1,141 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Make (or refresh) the trixie bench root and the linux-source extract.
+#
+# A fresh root is made with mmdebstrap, then the kernel, headers, toolchain and
+# qemu come from trixie-backports.  An existing root is reused; once it is
+# older than $IOMMUFD2_REFRESH_HOURS (default 12) its package lists are
+# refreshed so the kernel follows the metapackages.  A failed refresh (no
+# archive reachable) keeps the root as it is.
+
+. "$(dirname "$0")/lib.sh"
+
+need_root_user
+mkdir -p "$CACHE"
+
+ensure_mmdebstrap() {
+	command -v mmdebstrap >/dev/null && return
+	log "installing mmdebstrap on the host"
+	apt-get update -q >/dev/null || die "apt-get update failed"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q mmdebstrap \
+		>/dev/null || die "cannot install mmdebstrap"
+}
+
+install_packages() {
+	in_root apt-get update -q >/dev/null || return 1
+	# dracut/initramfs errors while installing the image in a chroot are
+	# expected; dpkg still ends clean and we make our own initramfs.
+	in_root apt-get install -y -q --no-install-recommends \
+		-t trixie-backports $ROOT_PACKAGES >"$CACHE/apt.log" 2>&1 ||
+		{ tail -n 20 "$CACHE/apt.log" >&2; return 1; }
+	local ver series
+	ver=$(root_kernel_pkgversion)
+	series=$(root_kernel_release | cut -d. -f1,2)
+	in_root apt-get install -y -q --no-install-recommends \
+		-t trixie-backports "linux-source-$series=$ver" \
+		>>"$CACHE/apt.log" 2>&1 ||
+		{ tail -n 20 "$CACHE/apt.log" >&2; return 1; }
+	install_sparse || return 1
+	in_root apt-get clean
+}
+
+# trixie's sparse (0.6.4) cannot parse __typeof_unqual__, which the 7.x
+# headers use, so kbuild would skip C=1 checks.  Take the sparse binary
+# from sid through a private apt state that leaves the root's sources as
+# they are.  (sid's Release may be stale on a mirror snapshot: don't let
+# its Valid-Until stop us.)
+install_sparse() {
+	in_root bash -c '
+		set -e
+		mkdir -p /var/lib/bench-sid/lists/partial /tmp/sparse
+		echo "deb '"$MIRROR"' sid main" >/var/lib/bench-sid/sources.list
+		opts="-o Dir::Etc::SourceList=/var/lib/bench-sid/sources.list
+		      -o Dir::Etc::SourceParts=-
+		      -o Dir::State::Lists=/var/lib/bench-sid/lists
+		      -o Acquire::Check-Valid-Until=false"
+		apt-get $opts -q update >/dev/null
+		cd /tmp/sparse
+		apt-get $opts -q download sparse >/dev/null
+		dpkg-deb -x sparse_*.deb .
+		install -m 0755 usr/bin/sparse /usr/local/bin/sparse
+		rm -rf /var/lib/bench-sid
+	' >>"$CACHE/apt.log" 2>&1
+}
+
+make_root() {
+	local tmp=$ROOT.tmp
+
+	rm -rf "$tmp"
+	log "creating trixie root in $ROOT (mmdebstrap)"
+	mmdebstrap --variant=apt --components=main --include=ca-certificates \
+		trixie "$tmp" \
+		"deb $MIRROR trixie main" \
+		"deb $MIRROR trixie-backports main" >"$CACHE/mmdebstrap.log" 2>&1 ||
+		{ tail -n 20 "$CACHE/mmdebstrap.log" >&2; die "mmdebstrap failed"; }
+	mv "$tmp" "$ROOT"
+	log "installing kernel, headers, toolchain and qemu (trixie-backports)"
+	install_packages || { rm -rf "$ROOT"; die "package installation failed"; }
+	touch "$ROOT/.bench-complete"
+}
+
+refresh_root() {
+	local age=$(( ($(date +%s) - $(stat -c %Y "$ROOT/.bench-complete")) / 3600 ))
+
+	[ "$age" -ge "${IOMMUFD2_REFRESH_HOURS:-12}" ] || return 0
+	log "refreshing root packages (last refresh ${age}h ago)"
+	if install_packages; then
+		touch "$ROOT/.bench-complete"
+	else
+		log "refresh failed; keeping the root as it is"
+	fi
+}
+
+# The parts of the kernel's own source the bench needs: the kselftest
+# harness, upstream's iommufd selftests and uapi (behavioural reference) and
+# checkpatch.  Keyed by the source package version.
+extract_source() {
+	local ver tarball dst
+	ver=$(root_kernel_pkgversion)
+	dst=$CACHE/src-$ver
+	[ -f "$dst/.complete" ] && { echo "$dst"; return; }
+	tarball=$(ls "$ROOT"/usr/src/linux-source-*.tar.xz | sort -V | tail -n1)
+	[ -f "$tarball" ] || die "no linux-source tarball in the root"
+	log "extracting selftest harness and checkpatch from $(basename "$tarball")"
+	rm -rf "$dst" && mkdir -p "$dst"
+	tar -C "$dst" --strip-components=1 -xJf "$tarball" --wildcards \
+		'*/tools/testing/selftests/kselftest*' \
+		'*/tools/testing/selftests/iommu/*' \
+		'*/tools/include/*' \
+		'*/drivers/iommu/iommufd/*' \
+		'*/drivers/iommu/iommu-priv.h' \
+		'*/include/uapi/linux/iommufd.h' \
+		'*/scripts/checkpatch.pl' '*/scripts/spelling.txt' \
+		'*/scripts/const_structs.checkpatch' \
+		'*/scripts/checker-valid.sh' || die "extract failed"
+	touch "$dst/.complete"
+	echo "$dst"
+}
+
+# Debian's headers lack the probe kbuild runs before sparse (C=1/C=2) --
+# without it the check is silently skipped -- and checkpatch.  Add them
+# from the same source so `make lint KDIR=...` finds them in the tree.
+complete_headers() {
+	local src=$1 common f
+	for common in "$ROOT"/usr/src/linux-headers-*-common; do
+		for f in checker-valid.sh checkpatch.pl spelling.txt \
+			 const_structs.checkpatch; do
+			[ -e "$common/scripts/$f" ] ||
+				cp -p "$src/scripts/$f" "$common/scripts/"
+		done
+	done
+}
+
+ensure_mmdebstrap
+if [ -f "$ROOT/.bench-complete" ]; then
+	refresh_root
+else
+	rm -rf "$ROOT"
+	make_root
+fi
+complete_headers "$(extract_source)"
+log "root ready: $ROOT (kernel $(root_kernel_release))"

@@ -1,0 +1,222 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * The iommufd user ABI as served by /dev/iommufd2.
+ *
+ * Every structure, constant and ioctl number here is binary identical to the
+ * target kernel's include/uapi/linux/iommufd.h, under the same names, so a
+ * program written for /dev/iommu compiles against either header and works on
+ * either node.  The module build proves the identity (src/abi_check.c): it
+ * fails if a size, a field offset or a number differs.
+ *
+ * Conventions shared by every command:
+ *  - the argument is a pointer to a structure whose first __u32 is its size,
+ *    filled in by the caller with sizeof() of the structure it was built
+ *    against;
+ *  - a size below the command's first version is rejected with EINVAL; a
+ *    size above the kernel's is accepted only if the extra bytes are zero,
+ *    otherwise E2BIG;
+ *  - unknown flags and non-zero reserved fields are rejected (EOPNOTSUPP),
+ *    and a rejected command changes nothing;
+ *  - objects are named by 32-bit IDs local to the open file; IOMMU_DESTROY
+ *    removes any kind.
+ */
+#ifndef _UAPI_IOMMUFD2_IOMMUFD_H
+#define _UAPI_IOMMUFD2_IOMMUFD_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+#define IOMMUFD_TYPE (';')
+
+enum {
+	IOMMUFD_CMD_BASE = 0x80,
+	IOMMUFD_CMD_DESTROY = IOMMUFD_CMD_BASE,
+	IOMMUFD_CMD_IOAS_ALLOC = 0x81,
+	IOMMUFD_CMD_IOAS_ALLOW_IOVAS = 0x82,
+	IOMMUFD_CMD_IOAS_COPY = 0x83,
+	IOMMUFD_CMD_IOAS_IOVA_RANGES = 0x84,
+	IOMMUFD_CMD_IOAS_MAP = 0x85,
+	IOMMUFD_CMD_IOAS_UNMAP = 0x86,
+	IOMMUFD_CMD_OPTION = 0x87,
+	IOMMUFD_CMD_VFIO_IOAS = 0x88,
+	IOMMUFD_CMD_HWPT_ALLOC = 0x89,
+	IOMMUFD_CMD_GET_HW_INFO = 0x8a,
+	IOMMUFD_CMD_HWPT_SET_DIRTY_TRACKING = 0x8b,
+	IOMMUFD_CMD_HWPT_GET_DIRTY_BITMAP = 0x8c,
+	IOMMUFD_CMD_HWPT_INVALIDATE = 0x8d,
+	IOMMUFD_CMD_FAULT_QUEUE_ALLOC = 0x8e,
+	IOMMUFD_CMD_IOAS_MAP_FILE = 0x8f,
+	IOMMUFD_CMD_VIOMMU_ALLOC = 0x90,
+	IOMMUFD_CMD_VDEVICE_ALLOC = 0x91,
+	IOMMUFD_CMD_IOAS_CHANGE_PROCESS = 0x92,
+	IOMMUFD_CMD_VEVENTQ_ALLOC = 0x93,
+	IOMMUFD_CMD_HW_QUEUE_ALLOC = 0x94,
+};
+
+/*
+ * IOMMU_DESTROY - remove the object @id.  EBUSY while anything else still
+ * uses it (a HWPT built on an IOAS, an ioctl in flight); ENOENT for an ID
+ * that names nothing, including one the kernel retired (a tombstone).
+ */
+struct iommu_destroy {
+	__u32 size;
+	__u32 id;
+};
+
+#define IOMMU_DESTROY _IO(IOMMUFD_TYPE, IOMMUFD_CMD_DESTROY)
+
+/*
+ * IOMMU_IOAS_ALLOC - create an I/O address space.  @flags must be 0; the
+ * new object's ID is returned in @out_ioas_id.
+ */
+struct iommu_ioas_alloc {
+	__u32 size;
+	__u32 flags;
+	__u32 out_ioas_id;
+};
+
+#define IOMMU_IOAS_ALLOC _IO(IOMMUFD_TYPE, IOMMUFD_CMD_IOAS_ALLOC)
+
+/* An inclusive IOVA interval [start, last]. */
+struct iommu_iova_range {
+	__aligned_u64 start;
+	__aligned_u64 last;
+};
+
+/*
+ * IOMMU_IOAS_IOVA_RANGES - report the IOVA intervals of @ioas_id that may be
+ * mapped.  @allowed_iovas points at an array of @num_iovas ranges; on return
+ * @num_iovas holds the number of intervals that exist.  If the array was too
+ * short, the first @num_iovas entries are filled and the call fails with
+ * EMSGSIZE (the count is still written back).  @out_iova_alignment is the
+ * alignment every mapping's IOVA and length must honour.
+ */
+struct iommu_ioas_iova_ranges {
+	__u32 size;
+	__u32 ioas_id;
+	__u32 num_iovas;
+	__u32 __reserved;
+	__aligned_u64 allowed_iovas;
+	__aligned_u64 out_iova_alignment;
+};
+
+#define IOMMU_IOAS_IOVA_RANGES _IO(IOMMUFD_TYPE, IOMMUFD_CMD_IOAS_IOVA_RANGES)
+
+/*
+ * IOMMU_IOAS_ALLOW_IOVAS - restrict automatic and fixed mappings of
+ * @ioas_id to the @num_iovas ranges at @allowed_iovas (none: no restriction).
+ */
+struct iommu_ioas_allow_iovas {
+	__u32 size;
+	__u32 ioas_id;
+	__u32 num_iovas;
+	__u32 __reserved;
+	__aligned_u64 allowed_iovas;
+};
+
+#define IOMMU_IOAS_ALLOW_IOVAS _IO(IOMMUFD_TYPE, IOMMUFD_CMD_IOAS_ALLOW_IOVAS)
+
+/* Flags of IOMMU_IOAS_MAP, IOMMU_IOAS_MAP_FILE and IOMMU_IOAS_COPY. */
+enum iommufd_ioas_map_flags {
+	IOMMU_IOAS_MAP_FIXED_IOVA = 1 << 0,	/* use @iova as given */
+	IOMMU_IOAS_MAP_WRITEABLE = 1 << 1,	/* devices may write */
+	IOMMU_IOAS_MAP_READABLE = 1 << 2,	/* devices may read */
+};
+
+/*
+ * IOMMU_IOAS_MAP - pin @length bytes of this process's memory at @user_va
+ * and map them at @iova of @ioas_id.  Without FIXED_IOVA the kernel picks
+ * the IOVA and returns it in @iova.
+ */
+struct iommu_ioas_map {
+	__u32 size;
+	__u32 flags;
+	__u32 ioas_id;
+	__u32 __reserved;
+	__aligned_u64 user_va;
+	__aligned_u64 length;
+	__aligned_u64 iova;
+};
+
+#define IOMMU_IOAS_MAP _IO(IOMMUFD_TYPE, IOMMUFD_CMD_IOAS_MAP)
+
+/*
+ * IOMMU_IOAS_MAP_FILE - like IOMMU_IOAS_MAP, but the memory is @length bytes
+ * of the file @fd (a memfd) from offset @start.
+ */
+struct iommu_ioas_map_file {
+	__u32 size;
+	__u32 flags;
+	__u32 ioas_id;
+	__s32 fd;
+	__aligned_u64 start;
+	__aligned_u64 length;
+	__aligned_u64 iova;
+};
+
+#define IOMMU_IOAS_MAP_FILE _IO(IOMMUFD_TYPE, IOMMUFD_CMD_IOAS_MAP_FILE)
+
+/*
+ * IOMMU_IOAS_COPY - map the pages already mapped at [@src_iova,
+ * @src_iova + @length) of @src_ioas_id into @dst_ioas_id at @dst_iova
+ * (returned when not FIXED_IOVA), sharing their pins.
+ */
+struct iommu_ioas_copy {
+	__u32 size;
+	__u32 flags;
+	__u32 dst_ioas_id;
+	__u32 src_ioas_id;
+	__aligned_u64 length;
+	__aligned_u64 dst_iova;
+	__aligned_u64 src_iova;
+};
+
+#define IOMMU_IOAS_COPY _IO(IOMMUFD_TYPE, IOMMUFD_CMD_IOAS_COPY)
+
+/*
+ * IOMMU_IOAS_UNMAP - remove the mappings fully inside [@iova, @iova +
+ * @length); iova 0 with length U64_MAX removes everything.  @length returns
+ * the number of bytes unmapped.
+ */
+struct iommu_ioas_unmap {
+	__u32 size;
+	__u32 ioas_id;
+	__aligned_u64 iova;
+	__aligned_u64 length;
+};
+
+#define IOMMU_IOAS_UNMAP _IO(IOMMUFD_TYPE, IOMMUFD_CMD_IOAS_UNMAP)
+
+/* Options of IOMMU_OPTION. */
+enum iommufd_option {
+	/*
+	 * Context-wide (object_id 0): 0 charges pinned pages to the user's
+	 * RLIMIT_MEMLOCK, 1 to the process (mm->pinned_vm).  Setting needs
+	 * CAP_SYS_RESOURCE and an empty context.
+	 */
+	IOMMU_OPTION_RLIMIT_MODE = 0,
+	/* Per IOAS: 1 (default) lets mappings use large IOMMU pages. */
+	IOMMU_OPTION_HUGE_PAGES = 1,
+};
+
+enum iommufd_option_ops {
+	IOMMU_OPTION_OP_SET = 0,
+	IOMMU_OPTION_OP_GET = 1,
+};
+
+/*
+ * IOMMU_OPTION - get or set option @option_id of @object_id (0 for the
+ * context-wide ones).  GET returns the value in @val64.
+ */
+struct iommu_option {
+	__u32 size;
+	__u32 option_id;
+	__u16 op;
+	__u16 __reserved;
+	__u32 object_id;
+	__aligned_u64 val64;
+};
+
+#define IOMMU_OPTION _IO(IOMMUFD_TYPE, IOMMUFD_CMD_OPTION)
+
+#endif /* _UAPI_IOMMUFD2_IOMMUFD_H */
