@@ -68,8 +68,11 @@ void ifd_object_finalize(struct ifd_ctx *ctx, struct ifd_object *obj)
 {
 	void *old;
 
-	/* Replacing the reserved slot allocates nothing and cannot fail. */
-	old = xa_cmpxchg(&ctx->objects, obj->id, NULL, obj, GFP_KERNEL);
+	/*
+	 * Replacing the reserved slot allocates nothing and cannot fail; a
+	 * reservation reads back as NULL.
+	 */
+	old = xa_store(&ctx->objects, obj->id, obj, GFP_KERNEL);
 	WARN_ON(old);
 }
 

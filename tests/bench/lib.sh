@@ -19,7 +19,7 @@ MIRROR=${IOMMUFD2_MIRROR:-http://deb.debian.org/debian}
 # Packages of the bench root.  The kernel, its headers, qemu and the compiler
 # follow trixie-backports; linux-source is pinned to the kernel's version
 # separately (its metapackage may point at a newer series).
-ROOT_PACKAGES="linux-image-amd64 linux-headers-amd64 gcc make dkms
+ROOT_PACKAGES="linux-image-amd64 linux-headers-amd64 gcc libc6-dev make dkms
 	qemu-system-x86 busybox-static libnl-genl-3-dev libnl-3-dev libcap-dev
 	kmod cpio xz-utils zstd perl python3 file"
 ROOT_RECIPE=3	# bump when the way the root is made changes
@@ -35,7 +35,9 @@ need_root_user() {
 }
 
 # Run a command inside the bench root, with /dev, /proc and /sys mounted in a
-# private mount namespace that vanishes when the command ends.
+# private mount namespace that vanishes when the command ends.  With
+# BENCH_BIND set, that directory appears as /bench; with BENCH_KSRC, the
+# linux-source extract appears as /ksrc.
 in_root() {
 	unshare -m --propagation private bash -c '
 		r=$0
@@ -43,8 +45,12 @@ in_root() {
 		mount -t proc proc "$r/proc"
 		mount -t sysfs sys "$r/sys"
 		mount -t tmpfs tmp "$r/tmp"
-		[ -n "$BENCH_BIND" ] && mkdir -p "$r/bench" &&
-			mount --bind "$BENCH_BIND" "$r/bench"
+		if [ -n "$BENCH_BIND" ]; then
+			mkdir -p "$r/bench" && mount --bind "$BENCH_BIND" "$r/bench"
+		fi
+		if [ -n "$BENCH_KSRC" ]; then
+			mkdir -p "$r/ksrc" && mount --bind "$BENCH_KSRC" "$r/ksrc"
+		fi
 		cp -L /etc/resolv.conf "$r/etc/resolv.conf" 2>/dev/null
 		exec chroot "$r" /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
 			HOME=/root LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive "$@"
@@ -59,4 +65,17 @@ root_kernel_release() {
 
 root_kernel_pkgversion() {
 	in_root dpkg-query -W -f='${Version}\n' linux-image-amd64
+}
+
+# Machine variants, in the order `check` runs them.
+ALL_MACHINES="vtd vtd-fs virtio"
+
+# The dkms package version, from dkms.conf.
+dkms_version() {
+	sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$REPO/dkms.conf"
+}
+
+# The linux-source extract of the root's kernel (see provision.sh).
+ksrc_dir() {
+	echo "$CACHE/src-$(root_kernel_pkgversion)"
 }

@@ -1,0 +1,43 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The iommufd2 test bench.
+#
+#   bench.sh demo  [--machine M]   provision, build, dkms install, boot the VM
+#                                  and run the demo
+#   bench.sh check [--machine M ...]
+#                                  the same, then lint and the full suite on
+#                                  each machine variant (default: all)
+#   bench.sh shell [--machine M]   boot the VM to a shell on this terminal
+#
+# Machine variants: see machine_args in vm.sh.  Output: build/<machine>/
+# (console.log, tap.log), and the closing line "N passed, M failed".
+
+. "$(dirname "$0")/lib.sh"
+
+mode=${1:-}
+[ -n "$mode" ] && shift
+machines=()
+while [ $# -gt 0 ]; do
+	case $1 in
+	--machine) machines+=("$2"); shift 2 ;;
+	*) die "unknown argument $1" ;;
+	esac
+done
+
+case $mode in
+demo | check | shell) ;;
+*) sed -n '4,12s/^# \{0,1\}//p' "$0"; exit 2 ;;
+esac
+
+need_root_user
+"$BENCH_DIR/provision.sh" || exit 1
+"$BENCH_DIR/build.sh" "$mode" || exit 1
+
+case $mode in
+demo | shell)
+	exec "$BENCH_DIR/vm.sh" "$mode" "${machines[0]:-vtd}" ;;
+check)
+	[ ${#machines[@]} -gt 0 ] || machines=($ALL_MACHINES)
+	exec "$BENCH_DIR/check.sh" "${machines[@]}" ;;
+esac

@@ -1,0 +1,52 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# build.sh MODE: inside the bench root, install iommufd2 with dkms for the
+# root's kernel, build the guest programs statically, and (MODE check) run
+# the lint (W=1, sparse, checkpatch), recording its verdict for check.sh.
+
+. "$(dirname "$0")/lib.sh"
+
+mode=$1
+krel=$(root_kernel_release)
+ver=$(dkms_version)
+[ -n "$krel" ] && [ -n "$ver" ] || die "cannot tell kernel or package version"
+mkdir -p "$BUILD"
+export BENCH_BIND=$REPO BENCH_KSRC=$(ksrc_dir)
+
+# A copy of the module's sources without build output or VCS data.
+copy_sources() {
+	rm -rf "$1" && mkdir -p "$1"
+	tar -C "$REPO" --exclude=./build --exclude=./.git -cf - . | tar -C "$1" -xf -
+	make -s -C "$1" KDIR=/nonexistent clean >/dev/null 2>&1 || true
+}
+
+log "dkms: installing iommufd2/$ver for $krel"
+copy_sources "$ROOT/usr/src/iommufd2-$ver"
+in_root bash -c "
+	set -e
+	dkms remove -m iommufd2 -v $ver --all >/dev/null 2>&1 || true
+	dkms add -m iommufd2 -v $ver
+	dkms build -m iommufd2 -v $ver -k $krel
+	dkms install -m iommufd2 -v $ver -k $krel --force
+	dkms status -m iommufd2
+" >"$BUILD/dkms.log" 2>&1 || { tail -n 30 "$BUILD/dkms.log" >&2; die "dkms failed (build/dkms.log)"; }
+grep -E '^iommufd2/' "$BUILD/dkms.log" | sed 's/^/[bench] dkms status: /' >&2
+
+log "building guest programs"
+in_root make -s -C /bench/tests KSFT=/ksrc/tools/testing/selftests \
+	OUT=/bench/build/guest >"$BUILD/tests-build.log" 2>&1 ||
+	{ cat "$BUILD/tests-build.log" >&2; die "test build failed"; }
+
+if [ "$mode" = check ]; then
+	log "lint: W=1, sparse, checkpatch"
+	copy_sources "$BUILD/lint-src"
+	if in_root make -C /bench/build/lint-src KDIR=/lib/modules/$krel/build \
+		lint >"$BUILD/lint.log" 2>&1; then
+		echo pass >"$BUILD/lint.result"
+	else
+		echo fail >"$BUILD/lint.result"
+		tail -n 30 "$BUILD/lint.log" >&2
+	fi
+	rm -rf "$BUILD/lint-src"
+fi

@@ -1,0 +1,75 @@
+#!/bin/busybox sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# /init of the bench's guest.  Loads iommufd2 (with its in-kernel
+# self-test), runs the demo or every suite, unloads the module and powers
+# off.  Program output goes to ttyS1, framed for the host's parser:
+#   ### suite NAME
+#   ...TAP...
+#   ### end NAME rc=N
+#   ### done
+
+/bin/busybox --install -s /bin
+export PATH=/bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mount -t debugfs debugfs /sys/kernel/debug
+mount -t tmpfs tmpfs /tmp
+. /etc/bench.conf
+
+out=/dev/ttyS1
+say() { echo "$*" >$out; }
+kmsg() { echo "bench: $*" >/dev/kmsg; }
+
+# Runs one suite: NAME COMMAND...
+suite() {
+	name=$1
+	shift
+	kmsg "suite $name start"
+	say "### suite $name"
+	"$@" >$out 2>&1
+	rc=$?
+	say "### end $name rc=$rc"
+	kmsg "suite $name end rc=$rc"
+}
+
+kernel_selftest() {
+	dmesg | sed -n -E 's/.*iommufd2: selftest: ((not )?ok .*|1\.\.[0-9]+)$/\1/p'
+	[ "$loaded" = 1 ]
+}
+
+unload() {
+	echo "1..1"
+	if rmmod iommufd2; then
+		echo "ok 1 module unloads once every file is closed"
+	else
+		echo "not ok 1 module unloads once every file is closed"
+	fi
+}
+
+for m in $(cat /etc/modules 2>/dev/null); do
+	insmod /lib/modules/$m.ko || kmsg "cannot load $m"
+done
+loaded=0
+insmod /lib/modules/iommufd2.ko selftest=1 && loaded=1
+
+case $MODE in
+demo)
+	suite demo /bin/demo
+	;;
+check)
+	suite kernel-selftest kernel_selftest
+	for t in /tests/*; do
+		[ -x "$t" ] && suite "${t##*/}" "$t"
+	done
+	suite unload unload
+	;;
+shell)
+	echo "iommufd2 bench guest ($MACHINE); 'poweroff -f' to leave"
+	setsid cttyhack sh
+	;;
+esac
+say "### done"
+sync
+poweroff -f

@@ -1,0 +1,124 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# vm.sh MODE MACHINE: pack an initramfs (busybox, iommufd2.ko as dkms
+# installed it, the guest programs) and boot the root's kernel in QEMU/TCG.
+#
+# MODE demo   runs the demo; its output is printed afterwards
+#      check  runs every suite, then unloads the module
+#      shell  gives an interactive shell on this terminal
+#
+# The guest writes its kernel console to build/MACHINE/console.log (ttyS0)
+# and the programs' output, framed by "### suite NAME" / "### end NAME rc=N"
+# lines, to build/MACHINE/tap.log (ttyS1).  A guest that does not power off
+# within $IOMMUFD2_VM_TIMEOUT seconds (default 900) is killed.
+
+. "$(dirname "$0")/lib.sh"
+
+mode=$1
+machine=$2
+krel=$(root_kernel_release)
+out=$BUILD/$machine
+export BENCH_BIND=$REPO
+
+# QEMU arguments of each machine variant.  The IOMMU must come before the
+# PCI devices, or their DMA bypasses it.  GUEST_MODULES are loaded (in
+# order) before iommufd2.
+machine_args() {
+	local vtd="-device intel-iommu,scalable-mode=on,pasid-bits=20,caching-mode=on"
+	local iommu
+
+	GUEST_MODULES=
+	KERNEL_ARGS=
+	case $1 in
+	vtd)	# Intel VT-d, second-stage (default) page tables
+		iommu=$vtd
+		KERNEL_ARGS="intel_iommu=on" ;;
+	vtd-fs)	# Intel VT-d, first-stage page tables
+		iommu="$vtd,fsts=on"
+		KERNEL_ARGS="intel_iommu=on" ;;
+	virtio)	# virtio-iommu; devices behind it wait for its module
+		iommu="-device virtio-iommu-pci"
+		GUEST_MODULES="virtio-iommu" ;;
+	*)	die "unknown machine variant '$1' (known: $ALL_MACHINES)" ;;
+	esac
+	QEMU_ARGS="-M q35 $iommu
+		-device iommu-testdev
+		-device edu,dma_mask=0xffffffffffffffff"
+}
+
+# Copy a module out of the root, decompressed (busybox insmod wants plain).
+add_module() {
+	local src=$1 dst=$2
+	case $src in
+	*.xz)	xz -dc "$src" >"$dst" ;;
+	*.zst)	zstd -qdc "$src" >"$dst" ;;
+	*)	cp "$src" "$dst" ;;
+	esac
+}
+
+pack_initramfs() {
+	local dir=$out/initramfs m path mod
+
+	rm -rf "$dir" && mkdir -p "$dir"/{bin,dev,proc,sys,tmp,etc,lib/modules,tests}
+	cp "$ROOT/bin/busybox" "$dir/bin/busybox"
+	cp "$BENCH_DIR/guest-init.sh" "$dir/init"
+	chmod 0755 "$dir/init"
+
+	mod=$(ls "$ROOT"/lib/modules/"$krel"/updates/dkms/iommufd2.ko* 2>/dev/null | head -n1)
+	[ -f "$mod" ] || die "iommufd2 is not dkms-installed for $krel"
+	add_module "$mod" "$dir/lib/modules/iommufd2.ko"
+	for m in $GUEST_MODULES; do
+		path=$(in_root modprobe -S "$krel" --show-depends "$m" |
+			awk '/^insmod/ { print $2 }')
+		for p in $path; do
+			add_module "$ROOT$p" "$dir/lib/modules/$(basename "${p%%.ko*}").ko"
+			echo "$(basename "${p%%.ko*}")" >>"$dir/etc/modules"
+		done
+	done
+
+	cp "$BUILD"/guest/tests/* "$dir/tests/" 2>/dev/null
+	cp "$BUILD"/guest/bin/* "$dir/bin/"
+	printf 'MODE=%s\nMACHINE=%s\n' "$mode" "$machine" >"$dir/etc/bench.conf"
+
+	in_root sh -c "cd /bench/${dir#"$REPO"/} && find . | cpio -o -H newc --quiet" |
+		gzip -1 >"$out/initramfs.cpio.gz"
+}
+
+machine_args "$machine"
+mkdir -p "$out"
+rm -f "$out/console.log" "$out/tap.log"
+pack_initramfs
+
+common="-nodefaults -no-reboot -accel tcg -cpu max -smp 2 -m 3G
+	-kernel /boot/vmlinuz-$krel -initrd /bench/${out#"$REPO"/}/initramfs.cpio.gz
+	$QEMU_ARGS"
+cmdline="console=ttyS0 $KERNEL_ARGS panic_on_warn=1 panic=-1 oops=panic
+	rdinit=/init"
+
+log "booting $machine ($mode); console: ${out#"$REPO"/}/console.log"
+if [ "$mode" = shell ]; then
+	in_root qemu-system-x86_64 $common -display none \
+		-serial mon:stdio -serial "file:/bench/${out#"$REPO"/}/tap.log" \
+		-append "$(echo $cmdline)"
+	exit
+fi
+
+timeout -k 10 "${IOMMUFD2_VM_TIMEOUT:-900}" \
+	env BENCH_BIND="$REPO" bash -c '. "$0"; in_root "$@"' "$BENCH_DIR/lib.sh" \
+	qemu-system-x86_64 $common -display none \
+	-serial "file:/bench/${out#"$REPO"/}/console.log" \
+	-serial "file:/bench/${out#"$REPO"/}/tap.log" \
+	-append "$(echo $cmdline)"
+rc=$?
+[ $rc = 124 ] && log "$machine: guest timed out and was killed"
+# The guest's serial lines end in CR LF.
+for f in "$out/console.log" "$out/tap.log"; do
+	[ -f "$f" ] && sed -i 's/\r$//' "$f"
+done
+
+if [ "$mode" = demo ]; then
+	sed -n '/^### suite demo/,/^### end demo/p' "$out/tap.log" | sed '1d;$d'
+	grep -q '^### end demo rc=0' "$out/tap.log" || { log "demo failed"; exit 1; }
+fi
+exit 0
