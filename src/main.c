@@ -52,7 +52,19 @@ static const struct ifd_ioctl ifd_ioctls[] = {
 		  struct iommu_ioas_alloc, out_ioas_id),
 	IFD_IOCTL(IOMMU_IOAS_IOVA_RANGES, ifd_cmd_ioas_iova_ranges,
 		  struct iommu_ioas_iova_ranges, out_iova_alignment),
+	IFD_IOCTL(IOMMU_IOAS_ALLOW_IOVAS, ifd_cmd_ioas_allow_iovas,
+		  struct iommu_ioas_allow_iovas, allowed_iovas),
+	IFD_IOCTL(IOMMU_IOAS_COPY, ifd_cmd_ioas_copy, struct iommu_ioas_copy,
+		  src_iova),
+	IFD_IOCTL(IOMMU_IOAS_MAP, ifd_cmd_ioas_map, struct iommu_ioas_map,
+		  iova),
+	IFD_IOCTL(IOMMU_IOAS_UNMAP, ifd_cmd_ioas_unmap, struct iommu_ioas_unmap,
+		  length),
 	IFD_IOCTL(IOMMU_OPTION, ifd_cmd_option, struct iommu_option, val64),
+	IFD_IOCTL(IOMMU_IOAS_MAP_FILE, ifd_cmd_ioas_map_file,
+		  struct iommu_ioas_map_file, iova),
+	IFD_IOCTL(IOMMU_IOAS_CHANGE_PROCESS, ifd_cmd_ioas_change_process,
+		  struct iommu_ioas_change_process, __reserved),
 };
 
 /**
@@ -116,11 +128,12 @@ static long ifd_fops_ioctl(struct file *file, unsigned int num,
  */
 struct ifd_ctx *ifd_ctx_alloc(void)
 {
-	struct ifd_ctx *ctx = kzalloc(sizeof(*ctx), GFP_KERNEL_ACCOUNT);
+	struct ifd_ctx *ctx = kzalloc_obj(*ctx, GFP_KERNEL_ACCOUNT);
 
 	if (!ctx)
 		return NULL;
 	ifd_objects_init(ctx);
+	mutex_init(&ctx->change_process_lock);
 	ctx->account_mode = IFD_ACCOUNT_USER;
 	ifd_stats_contexts(1);
 	return ctx;
@@ -133,6 +146,7 @@ struct ifd_ctx *ifd_ctx_alloc(void)
 void ifd_ctx_free(struct ifd_ctx *ctx)
 {
 	ifd_objects_release_all(ctx);
+	mutex_destroy(&ctx->change_process_lock);
 	ifd_stats_contexts(-1);
 	kfree(ctx);
 }

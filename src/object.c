@@ -127,6 +127,57 @@ struct ifd_object *ifd_object_get(struct ifd_ctx *ctx, u32 id,
 }
 
 /**
+ * ifd_object_get_all() - short-term references on every object of a type
+ * @ctx: the context
+ * @type: the type wanted
+ * @out: an empty xarray receiving ID -> object
+ *
+ * Release with ifd_object_put_all().
+ *
+ * Return: 0 or -ENOMEM (nothing held then).
+ */
+int ifd_object_get_all(struct ifd_ctx *ctx, enum ifd_obj_type type,
+		       struct xarray *out)
+{
+	struct ifd_object *obj;
+	unsigned long index;
+	int rc = 0;
+
+	xa_lock(&ctx->objects);
+	xa_for_each(&ctx->objects, index, obj) {
+		if (xa_is_value(obj) || obj->ops->type != type ||
+		    !refcount_inc_not_zero(&obj->shortterm))
+			continue;
+		/* The walk resumes by index, so the lock may drop here. */
+		xa_unlock(&ctx->objects);
+		rc = xa_err(xa_store(out, index, obj, GFP_KERNEL));
+		xa_lock(&ctx->objects);
+		if (rc) {
+			ifd_object_put(obj);
+			break;
+		}
+	}
+	xa_unlock(&ctx->objects);
+	if (rc)
+		ifd_object_put_all(out);
+	return rc;
+}
+
+/**
+ * ifd_object_put_all() - undo ifd_object_get_all()
+ * @objs: the xarray it filled; left empty
+ */
+void ifd_object_put_all(struct xarray *objs)
+{
+	struct ifd_object *obj;
+	unsigned long index;
+
+	xa_for_each(objs, index, obj)
+		ifd_object_put(obj);
+	xa_destroy(objs);
+}
+
+/**
  * ifd_object_put() - drop a short-term reference
  * @obj: the object
  *

@@ -5,8 +5,9 @@
 #ifndef IOMMUFD2_CTX_H
 #define IOMMUFD2_CTX_H
 
-#include <linux/xarray.h>
+#include <linux/mutex.h>
 #include <linux/types.h>
+#include <linux/xarray.h>
 
 /* How pinned pages are charged (IOMMU_OPTION_RLIMIT_MODE). */
 enum ifd_account_mode {
@@ -19,11 +20,14 @@ enum ifd_account_mode {
  * @objects: ID -> object table, see object.h for the slot states.  Its
  *	spinlock also serialises @account_mode against object creation.
  * @account_mode: set only while @objects is empty.
+ * @change_process_lock: held by IOMMU_IOAS_CHANGE_PROCESS, the only path
+ *	holding several IOAS locks at once
  * @file: the file this context belongs to (NULL for the self-test's).
  */
 struct ifd_ctx {
 	struct xarray objects;
 	enum ifd_account_mode account_mode;
+	struct mutex change_process_lock;	/* see above */
 	struct file *file;
 };
 

@@ -38,6 +38,7 @@
 
 #include <linux/refcount.h>
 #include <linux/types.h>
+#include <linux/xarray.h>
 
 struct ifd_ctx;
 
@@ -92,6 +93,9 @@ void ifd_object_abort(struct ifd_ctx *ctx, struct ifd_object *obj);
 struct ifd_object *ifd_object_get(struct ifd_ctx *ctx, u32 id,
 				  enum ifd_obj_type type);
 void ifd_object_put(struct ifd_object *obj);
+int ifd_object_get_all(struct ifd_ctx *ctx, enum ifd_obj_type type,
+		       struct xarray *out);
+void ifd_object_put_all(struct xarray *objs);
 
 /* Long-term references; the caller holds a short-term one on @obj. */
 static inline void ifd_object_hold(struct ifd_object *obj)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Module-wide counters: live contexts, objects by type and tombstones.
+ * Module-wide counters: live contexts, objects by type, tombstones and
+ * pinned pages.
  * Tests read them (debugfs iommufd2/objects) to prove that closing a file
  * releases everything it held.
  */
@@ -12,6 +13,7 @@
 void ifd_stats_object(enum ifd_obj_type type, int delta);
 void ifd_stats_tombstones(long delta);
 void ifd_stats_contexts(int delta);
+void ifd_stats_pinned(long delta);
 
 int ifd_stats_init(void);
 void ifd_stats_exit(void);

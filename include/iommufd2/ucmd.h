@@ -31,6 +31,12 @@ int ifd_ucmd_respond(struct ifd_ucmd *ucmd, size_t len);
 int ifd_cmd_destroy(struct ifd_ucmd *ucmd);
 int ifd_cmd_ioas_alloc(struct ifd_ucmd *ucmd);
 int ifd_cmd_ioas_iova_ranges(struct ifd_ucmd *ucmd);
+int ifd_cmd_ioas_allow_iovas(struct ifd_ucmd *ucmd);
+int ifd_cmd_ioas_map(struct ifd_ucmd *ucmd);
+int ifd_cmd_ioas_map_file(struct ifd_ucmd *ucmd);
+int ifd_cmd_ioas_copy(struct ifd_ucmd *ucmd);
+int ifd_cmd_ioas_unmap(struct ifd_ucmd *ucmd);
+int ifd_cmd_ioas_change_process(struct ifd_ucmd *ucmd);
 int ifd_cmd_option(struct ifd_ucmd *ucmd);
 
 #endif /* IOMMUFD2_UCMD_H */

@@ -219,4 +219,18 @@ struct iommu_option {
 
 #define IOMMU_OPTION _IO(IOMMUFD_TYPE, IOMMUFD_CMD_OPTION)
 
+/*
+ * IOMMU_IOAS_CHANGE_PROCESS - make the calling process pay for every page
+ * pinned by every IOAS of this file (after a hand-over to another
+ * process).  Only IOMMU_IOAS_MAP_FILE mappings can change hands: any other
+ * mapping fails the call with EINVAL.  A failure changes nothing.
+ */
+struct iommu_ioas_change_process {
+	__u32 size;
+	__u32 __reserved;
+};
+
+#define IOMMU_IOAS_CHANGE_PROCESS \
+	_IO(IOMMUFD_TYPE, IOMMUFD_CMD_IOAS_CHANGE_PROCESS)
+
 #endif /* _UAPI_IOMMUFD2_IOMMUFD_H */

@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The address space of an IOAS: which IOVA ranges map which pinned pages
+ * (areas), which ranges devices forbid (reserved), which ranges userspace
+ * allows for automatic placement (allowed), and the IOMMU domains every
+ * mapping is mirrored into.
+ *
+ * Locking: @lock (a rw_semaphore) protects everything in the map.  Pinning
+ * happens before it is taken; filling domains (iommu_map) happens under the
+ * write side, so a mapping is either in every attached domain or in none
+ * when the lock is released.  Unpinning happens after it is dropped.
+ */
+#ifndef IOMMUFD2_IOVA_MAP_H
+#define IOMMUFD2_IOVA_MAP_H
+
+#include <linux/interval_tree.h>
+#include <linux/list.h>
+#include <linux/rwsem.h>
+#include <linux/types.h>
+
+struct ifd_pages;
+struct iommu_domain;
+
+/**
+ * struct ifd_area - one mapping: an IOVA range backed by pinned pages
+ * @node: the IOVA range, inclusive
+ * @pages: the pinned pages (a reference is held)
+ * @start_byte: where the range starts in @pages, counted from the start of
+ *	its first page
+ * @prot: IOMMU_READ / IOMMU_WRITE / IOMMU_CACHE
+ * @link: on a caller's list while being inserted or removed
+ */
+struct ifd_area {
+	struct interval_tree_node node;
+	struct ifd_pages *pages;
+	unsigned long start_byte;
+	int prot;
+	struct list_head link;
+};
+
+/**
+ * struct ifd_iova_map - see the top of this file
+ * @lock: protects all fields
+ * @areas: the mappings, by IOVA
+ * @reserved: ranges no mapping may use (devices' reserved regions); its
+ *	entries start with their interval_tree_node and are kmalloc'd
+ * @allowed: sorted, disjoint ranges automatic placement must use, or none
+ * @nr_allowed: entries in @allowed
+ * @domains: struct ifd_map_domain entries, the domains mirroring the map
+ * @iova_alignment: every mapping's IOVA and length are multiples of this
+ * @large_pages: domains may be filled with pages larger than PAGE_SIZE
+ */
+struct ifd_iova_map {
+	struct rw_semaphore lock;
+	struct rb_root_cached areas;
+	struct rb_root_cached reserved;
+	struct ifd_range *allowed;
+	unsigned int nr_allowed;
+	struct list_head domains;
+	unsigned long iova_alignment;
+	bool large_pages;
+};
+
+/* An inclusive IOVA range. */
+struct ifd_range {
+	unsigned long start;
+	unsigned long last;
+};
+
+/**
+ * struct ifd_piece - part of a pinned range, to be mapped as one area
+ * @pages: the pages (the piece holds a reference until it is mapped)
+ * @start_byte: offset in @pages, as in struct ifd_area
+ * @length: bytes
+ * @link: in the caller's list
+ */
+struct ifd_piece {
+	struct ifd_pages *pages;
+	unsigned long start_byte;
+	unsigned long length;
+	struct list_head link;
+};
+
+void ifd_iova_map_init(struct ifd_iova_map *map);
+void ifd_iova_map_destroy(struct ifd_iova_map *map);
+
+int ifd_iova_map_insert(struct ifd_iova_map *map, struct list_head *pieces,
+			unsigned long length, unsigned long *iova, int prot,
+			bool fixed);
+int ifd_iova_map_collect(struct ifd_iova_map *map, unsigned long iova,
+			 unsigned long length, struct list_head *pieces);
+void ifd_pieces_free(struct list_head *pieces);
+
+int ifd_iova_unmap(struct ifd_iova_map *map, unsigned long iova,
+		   unsigned long length, unsigned long *unmapped);
+int ifd_iova_unmap_all(struct ifd_iova_map *map, unsigned long *unmapped);
+
+int ifd_iova_map_usable_ranges(struct ifd_iova_map *map,
+			       int (*emit)(void *arg, unsigned long start,
+					   unsigned long last),
+			       void *arg);
+int ifd_iova_map_precheck(struct ifd_iova_map *map, unsigned long iova,
+			  unsigned long length);
+int ifd_iova_map_set_allowed(struct ifd_iova_map *map,
+			     struct ifd_range *ranges, unsigned int n);
+/**
+ * struct ifd_pages_visitor - a callback over the pages behind mappings
+ * @visit: called once per mapping (pages shared by several repeat); embed
+ *	the visitor in a structure of your own to carry state
+ */
+struct ifd_pages_visitor {
+	void (*visit)(struct ifd_pages_visitor *v, struct ifd_pages *pages);
+};
+
+void ifd_iova_map_visit_pages(struct ifd_iova_map *map,
+			      struct ifd_pages_visitor *v);
+
+#endif /* IOMMUFD2_IOVA_MAP_H */

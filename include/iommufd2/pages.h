@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Pinned memory: the pages behind one IOMMU_IOAS_MAP or _MAP_FILE.
+ *
+ * A struct ifd_pages pins its whole range when it is created and unpins it
+ * once, when its last reference goes.  Mappings (areas) hold references:
+ * the one IOMMU_IOAS_MAP made, and any IOMMU_IOAS_COPY made from it, so a
+ * copied page is pinned and charged once however many IOASes map it.
+ *
+ * The physical pages are kept as runs of contiguous PFNs, one u64 each
+ * (PFN in the high bits, length - 1 in the low IFD_RUN_LEN_BITS), so a huge
+ * page or any physically contiguous stretch costs 8 bytes per 16 MiB and can
+ * be handed to iommu_map() in one call; scattered 4 KiB pages cost 8 bytes
+ * each.
+ */
+#ifndef IOMMUFD2_PAGES_H
+#define IOMMUFD2_PAGES_H
+
+#include <linux/bits.h>
+#include <linux/kref.h>
+#include <linux/types.h>
+
+#include "iommufd2/account.h"
+
+#define IFD_RUN_LEN_BITS	12
+#define IFD_RUN_MAX_PAGES	BIT(IFD_RUN_LEN_BITS)
+
+static inline unsigned long ifd_run_pfn(u64 run)
+{
+	return run >> IFD_RUN_LEN_BITS;
+}
+
+static inline unsigned long ifd_run_npages(u64 run)
+{
+	return (run & (IFD_RUN_MAX_PAGES - 1)) + 1;
+}
+
+/**
+ * struct ifd_pages - a pinned range of user memory or of a memfd
+ * @kref: one per mapping using the pages, plus transient users (copy)
+ * @runs: the pinned pages, in order, as PFN runs
+ * @nr_runs: entries used in @runs
+ * @npages: number of pinned pages
+ * @offset: byte offset of the range's start in its first page
+ * @length: bytes in the range
+ * @writable: pinned for device writes; pages are dirtied on unpin
+ * @is_file: pinned from a memfd (IOMMU_IOAS_MAP_FILE)
+ * @source: user VA or file offset of the range's first byte; automatic
+ *	IOVA placement aligns to it
+ * @owner: who is charged for the pins
+ */
+struct ifd_pages {
+	struct kref kref;
+	u64 *runs;
+	unsigned long nr_runs;
+	unsigned long npages;
+	unsigned long offset;
+	unsigned long length;
+	bool writable;
+	bool is_file;
+	unsigned long source;
+	struct ifd_owner owner;
+};
+
+struct ifd_pages *ifd_pages_pin_user(unsigned long uaddr, unsigned long length,
+				     bool writable,
+				     enum ifd_account_mode mode);
+struct ifd_pages *ifd_pages_pin_file(int fd, unsigned long start,
+				     unsigned long length, bool writable,
+				     enum ifd_account_mode mode);
+
+static inline void ifd_pages_get(struct ifd_pages *pages)
+{
+	kref_get(&pages->kref);
+}
+
+void ifd_pages_put(struct ifd_pages *pages);
+
+/**
+ * struct ifd_pfn_cursor - walks the PFN runs of a page range
+ * @pages: the pages walked
+ * @run: index of the current run
+ * @skip: pages of the current run already consumed
+ * @left: pages of the range still to walk
+ */
+struct ifd_pfn_cursor {
+	const struct ifd_pages *pages;
+	unsigned long run;
+	unsigned long skip;
+	unsigned long left;
+};
+
+void ifd_pfn_cursor_init(struct ifd_pfn_cursor *cur,
+			 const struct ifd_pages *pages, unsigned long first,
+			 unsigned long npages);
+bool ifd_pfn_cursor_next(struct ifd_pfn_cursor *cur, unsigned long *pfn,
+			 unsigned long *npages);
+
+#endif /* IOMMUFD2_PAGES_H */

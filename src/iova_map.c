@@ -1,0 +1,621 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The address space of an IOAS: placing, inserting and removing mappings,
+ * and mirroring them into the attached IOMMU domains.  See
+ * include/iommufd2/iova_map.h for the structure and its locking.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/iommu.h>
+#include <linux/log2.h>
+#include <linux/overflow.h>
+#include <linux/pgtable.h>
+#include <linux/slab.h>
+
+#include "iommufd2/iova_map.h"
+#include "iommufd2/pages.h"
+
+/* Automatic placement stays clear of the first and last page. */
+#define IFD_AUTO_FIRST	PAGE_SIZE
+#define IFD_AUTO_LAST	(ULONG_MAX - PAGE_SIZE)
+/* ... and aligns mappings at most to a PMD, the largest common page. */
+#define IFD_AUTO_MAX_ALIGN	PMD_SIZE
+
+/* A domain every mapping of the map is mirrored into. */
+struct ifd_map_domain {
+	struct list_head link;
+	struct iommu_domain *domain;
+};
+
+static struct ifd_area *ifd_node_area(struct interval_tree_node *node)
+{
+	return node ? container_of(node, struct ifd_area, node) : NULL;
+}
+
+static struct ifd_area *ifd_area_first(struct ifd_iova_map *map,
+				       unsigned long start, unsigned long last)
+{
+	return ifd_node_area(interval_tree_iter_first(&map->areas, start,
+						      last));
+}
+
+static struct ifd_area *ifd_area_next(struct ifd_area *area,
+				      unsigned long start, unsigned long last)
+{
+	return ifd_node_area(interval_tree_iter_next(&area->node, start,
+						     last));
+}
+
+/**
+ * ifd_iova_map_init() - an empty address space
+ * @map: the map
+ */
+void ifd_iova_map_init(struct ifd_iova_map *map)
+{
+	init_rwsem(&map->lock);
+	map->areas = RB_ROOT_CACHED;
+	map->reserved = RB_ROOT_CACHED;
+	INIT_LIST_HEAD(&map->domains);
+	map->iova_alignment = 1;
+	map->large_pages = true;
+}
+
+/* The IOVA of the first byte of the area's first page. */
+static unsigned long ifd_area_page_iova(struct ifd_area *area)
+{
+	return area->node.start - (area->start_byte & ~PAGE_MASK);
+}
+
+static unsigned long ifd_area_npages(struct ifd_area *area)
+{
+	unsigned long bytes = area->node.last - ifd_area_page_iova(area) + 1;
+
+	return DIV_ROUND_UP(bytes, PAGE_SIZE);
+}
+
+static void ifd_area_unmap_domain(struct ifd_area *area,
+				  struct iommu_domain *domain,
+				  unsigned long npages)
+{
+	size_t len = npages << PAGE_SHIFT;
+
+	if (len && iommu_unmap(domain, ifd_area_page_iova(area), len) != len)
+		pr_err("domain kept part of IOVA 0x%lx+0x%zx\n",
+		       ifd_area_page_iova(area), len);
+}
+
+/*
+ * Map the area into one domain, a physically contiguous piece per call so
+ * the IOMMU can use its largest pages; page by page when large pages are
+ * disabled.  Undoes its own partial work on failure.
+ */
+static int ifd_area_map_domain(struct ifd_iova_map *map,
+			       struct ifd_area *area,
+			       struct iommu_domain *domain)
+{
+	unsigned long iova = ifd_area_page_iova(area), done = 0, pfn, n;
+	struct ifd_pfn_cursor cur;
+	int rc = 0;
+
+	ifd_pfn_cursor_init(&cur, area->pages, area->start_byte >> PAGE_SHIFT,
+			    ifd_area_npages(area));
+	while (!rc && ifd_pfn_cursor_next(&cur, &pfn, &n)) {
+		unsigned long step = map->large_pages ? n : 1, i;
+
+		for (i = 0; i < n && !rc; i += step) {
+			rc = iommu_map(domain, iova + ((done + i) << PAGE_SHIFT),
+				       PFN_PHYS(pfn + i), step << PAGE_SHIFT,
+				       area->prot, GFP_KERNEL_ACCOUNT);
+			if (!rc)
+				continue;
+			done += i;
+			ifd_area_unmap_domain(area, domain, done);
+			return rc;
+		}
+		done += n;
+	}
+	return rc;
+}
+
+/* Mirror a new area into every domain; all or nothing. */
+static int ifd_area_map_domains(struct ifd_iova_map *map,
+				struct ifd_area *area)
+{
+	struct ifd_map_domain *md, *undo;
+	int rc;
+
+	list_for_each_entry(md, &map->domains, link) {
+		rc = ifd_area_map_domain(map, area, md->domain);
+		if (!rc)
+			continue;
+		list_for_each_entry(undo, &map->domains, link) {
+			if (undo == md)
+				break;
+			ifd_area_unmap_domain(area, undo->domain,
+					      ifd_area_npages(area));
+		}
+		return rc;
+	}
+	return 0;
+}
+
+static void ifd_area_unmap_domains(struct ifd_iova_map *map,
+				   struct ifd_area *area)
+{
+	struct ifd_map_domain *md;
+
+	list_for_each_entry(md, &map->domains, link)
+		ifd_area_unmap_domain(area, md->domain, ifd_area_npages(area));
+}
+
+/* The first area or reserved range overlapping [start, last], if any. */
+static struct interval_tree_node *ifd_busy(struct ifd_iova_map *map,
+					   unsigned long start,
+					   unsigned long last)
+{
+	struct interval_tree_node *node;
+
+	node = interval_tree_iter_first(&map->areas, start, last);
+	return node ?: interval_tree_iter_first(&map->reserved, start, last);
+}
+
+/* Lowest fit for @length bytes inside [lo, hi] at @align | @page_off. */
+static bool ifd_fit_in(struct ifd_iova_map *map, unsigned long lo,
+		       unsigned long hi, unsigned long length,
+		       unsigned long align, unsigned long page_off,
+		       unsigned long *iova)
+{
+	unsigned long cursor = lo, cand;
+	struct interval_tree_node *node;
+
+	for (;;) {
+		if (check_add_overflow(cursor, align - 1, &cand))
+			return false;
+		cand = (cand & ~(align - 1)) | page_off;
+		if (cand > hi || hi - cand < length - 1)
+			return false;
+		node = ifd_busy(map, cand, cand + length - 1);
+		if (!node) {
+			*iova = cand;
+			return true;
+		}
+		if (node->last >= hi)
+			return false;
+		cursor = node->last + 1;
+	}
+}
+
+/*
+ * Choose an IOVA for @length bytes whose data starts at user address (or
+ * file offset) @addr: aligned like @addr up to the mapping's size (at most
+ * a PMD) so that huge pages stay huge in the IOMMU, inside the allowed
+ * ranges, clear of reserved ranges and other mappings.
+ */
+static int ifd_alloc_iova(struct ifd_iova_map *map, unsigned long addr,
+			  unsigned long length, unsigned long *iova)
+{
+	unsigned long page_off = addr & ~PAGE_MASK, align, lo, hi;
+	unsigned int i;
+
+	if (length >= ULONG_MAX / 2)
+		return -EOVERFLOW;
+	align = roundup_pow_of_two(length);
+	if (addr)
+		align = min(align, 1UL << __ffs(addr));
+	align = min_t(unsigned long, align, IFD_AUTO_MAX_ALIGN);
+	if (align < map->iova_alignment)
+		return -EINVAL;
+
+	if (!map->nr_allowed)
+		return ifd_fit_in(map, IFD_AUTO_FIRST, IFD_AUTO_LAST, length,
+				  align, page_off, iova) ? 0 : -ENOSPC;
+	for (i = 0; i < map->nr_allowed; i++) {
+		lo = max(map->allowed[i].start, IFD_AUTO_FIRST);
+		hi = min(map->allowed[i].last, IFD_AUTO_LAST);
+		if (lo <= hi && ifd_fit_in(map, lo, hi, length, align,
+					   page_off, iova))
+			return 0;
+	}
+	return -ENOSPC;
+}
+
+static int ifd_check_fixed_iova(struct ifd_iova_map *map, unsigned long iova,
+				unsigned long length)
+{
+	unsigned long last;
+
+	if (iova & (map->iova_alignment - 1))
+		return -EINVAL;
+	if (check_add_overflow(iova, length - 1, &last))
+		return -EOVERFLOW;
+	if (interval_tree_iter_first(&map->reserved, iova, last))
+		return -EINVAL;
+	if (interval_tree_iter_first(&map->areas, iova, last))
+		return -EEXIST;
+	return 0;
+}
+
+/* Takes the areas of @added out of the map again (insert rollback). */
+static void ifd_remove_new_areas(struct ifd_iova_map *map,
+				 struct list_head *added, bool mapped)
+{
+	struct ifd_area *area, *tmp;
+
+	list_for_each_entry_safe(area, tmp, added, link) {
+		if (mapped)
+			ifd_area_unmap_domains(map, area);
+		interval_tree_remove(&area->node, &map->areas);
+		list_del(&area->link);
+		kfree(area);
+	}
+}
+
+/**
+ * ifd_iova_map_insert() - map a list of pinned pieces back to back
+ * @map: the address space
+ * @pieces: struct ifd_piece list; on success each piece's page reference
+ *	moves into its new area (piece->pages becomes NULL)
+ * @length: total bytes of @pieces
+ * @iova: the IOVA to use if @fixed, else where the chosen one is returned
+ * @prot: IOMMU_READ / IOMMU_WRITE / IOMMU_CACHE
+ * @fixed: use *@iova as given
+ *
+ * Nothing changes on failure.
+ *
+ * Return: 0; -EINVAL (misaligned, or inside a reserved range), -EEXIST
+ * (overlaps a mapping), -EOVERFLOW, -ENOSPC (no room for automatic
+ * placement), -EPERM (writable mapping of read-only pinned pages),
+ * -ENOMEM, or a domain's error.
+ */
+int ifd_iova_map_insert(struct ifd_iova_map *map, struct list_head *pieces,
+			unsigned long length, unsigned long *iova, int prot,
+			bool fixed)
+{
+	struct ifd_piece *first, *piece;
+	struct ifd_area *area, *tmp;
+	LIST_HEAD(added);
+	LIST_HEAD(fresh);
+	unsigned long cur;
+	int rc = 0;
+
+	first = list_first_entry(pieces, struct ifd_piece, link);
+	list_for_each_entry(piece, pieces, link) {
+		if ((prot & IOMMU_WRITE) && !piece->pages->writable) {
+			rc = -EPERM;
+			goto out_free;
+		}
+		area = kzalloc_obj(*area, GFP_KERNEL_ACCOUNT);
+		if (!area) {
+			rc = -ENOMEM;
+			goto out_free;
+		}
+		list_add_tail(&area->link, &fresh);
+	}
+
+	down_write(&map->lock);
+	if (!length || (length & (map->iova_alignment - 1)))
+		rc = -EINVAL;
+	else if (fixed)
+		rc = ifd_check_fixed_iova(map, *iova, length);
+	else
+		rc = ifd_alloc_iova(map, first->pages->source -
+				    first->pages->offset + first->start_byte,
+				    length, iova);
+	if (rc)
+		goto out_unlock;
+
+	cur = *iova;
+	list_for_each_entry(piece, pieces, link) {
+		if ((piece->start_byte & ~PAGE_MASK) &
+		    (map->iova_alignment - 1)) {
+			rc = -EINVAL;
+			break;
+		}
+		area = list_first_entry(&fresh, struct ifd_area, link);
+		list_move_tail(&area->link, &added);
+		area->node.start = cur;
+		area->node.last = cur + piece->length - 1;
+		area->start_byte = piece->start_byte;
+		area->pages = piece->pages;
+		area->prot = prot;
+		interval_tree_insert(&area->node, &map->areas);
+		cur += piece->length;
+	}
+	if (rc) {
+		ifd_remove_new_areas(map, &added, false);
+		goto out_unlock;
+	}
+
+	list_for_each_entry(area, &added, link) {
+		rc = ifd_area_map_domains(map, area);
+		if (!rc)
+			continue;
+		/* Unmap the areas before the failed one, drop all of them. */
+		list_for_each_entry(tmp, &added, link) {
+			if (tmp == area)
+				break;
+			ifd_area_unmap_domains(map, tmp);
+		}
+		ifd_remove_new_areas(map, &added, false);
+		goto out_unlock;
+	}
+	/* The areas own the page references now. */
+	list_for_each_entry(piece, pieces, link)
+		piece->pages = NULL;
+	list_for_each_entry_safe(area, tmp, &added, link)
+		list_del_init(&area->link);
+out_unlock:
+	up_write(&map->lock);
+out_free:
+	list_for_each_entry_safe(area, tmp, &fresh, link)
+		kfree(area);
+	return rc;
+}
+
+/**
+ * ifd_pieces_free() - drop a piece list and the page references it holds
+ * @pieces: the list
+ */
+void ifd_pieces_free(struct list_head *pieces)
+{
+	struct ifd_piece *piece, *tmp;
+
+	list_for_each_entry_safe(piece, tmp, pieces, link) {
+		if (piece->pages)
+			ifd_pages_put(piece->pages);
+		kfree(piece);
+	}
+	INIT_LIST_HEAD(pieces);
+}
+
+/**
+ * ifd_iova_map_collect() - reference the pages behind an IOVA range
+ * @map: the address space
+ * @iova: start of the range
+ * @length: bytes
+ * @pieces: receives one struct ifd_piece per area the range crosses
+ *
+ * Return: 0, or -ENOENT if the range is not entirely mapped, -EINVAL for
+ * an empty range, -EOVERFLOW, -ENOMEM.
+ */
+int ifd_iova_map_collect(struct ifd_iova_map *map, unsigned long iova,
+			 unsigned long length, struct list_head *pieces)
+{
+	unsigned long last, cur = iova;
+	struct ifd_piece *piece;
+	struct ifd_area *area;
+	int rc = 0;
+
+	if (!length)
+		return -EINVAL;
+	if (check_add_overflow(iova, length - 1, &last))
+		return -EOVERFLOW;
+
+	down_read(&map->lock);
+	for (;;) {
+		area = ifd_area_first(map, cur, cur);
+		if (!area) {
+			rc = -ENOENT;
+			break;
+		}
+		piece = kzalloc_obj(*piece, GFP_KERNEL_ACCOUNT);
+		if (!piece) {
+			rc = -ENOMEM;
+			break;
+		}
+		piece->pages = area->pages;
+		ifd_pages_get(piece->pages);
+		piece->start_byte = area->start_byte + (cur - area->node.start);
+		piece->length = min(last, area->node.last) - cur + 1;
+		list_add_tail(&piece->link, pieces);
+		if (area->node.last >= last)
+			break;
+		cur = area->node.last + 1;
+	}
+	up_read(&map->lock);
+	if (rc)
+		ifd_pieces_free(pieces);
+	return rc;
+}
+
+/*
+ * Remove every mapping inside [start, last].  Unless @all, a mapping that
+ * crosses either end makes the whole call fail with -ENOENT and change
+ * nothing: mappings are removed whole, never cut.
+ */
+static int ifd_unmap_range(struct ifd_iova_map *map, unsigned long start,
+			   unsigned long last, bool all,
+			   unsigned long *unmapped)
+{
+	struct ifd_area *area, *next;
+	LIST_HEAD(doomed);
+	unsigned long bytes = 0;
+
+	down_write(&map->lock);
+	if (!all) {
+		for (area = ifd_area_first(map, start, last); area;
+		     area = ifd_area_next(area, start, last)) {
+			if (area->node.start < start ||
+			    area->node.last > last) {
+				up_write(&map->lock);
+				return -ENOENT;
+			}
+		}
+	}
+	for (area = ifd_area_first(map, start, last); area; area = next) {
+		next = ifd_area_next(area, start, last);
+		ifd_area_unmap_domains(map, area);
+		interval_tree_remove(&area->node, &map->areas);
+		bytes += area->node.last - area->node.start + 1;
+		list_add_tail(&area->link, &doomed);
+	}
+	up_write(&map->lock);
+
+	/* Unpinning may be slow: out of the lock. */
+	list_for_each_entry_safe(area, next, &doomed, link) {
+		ifd_pages_put(area->pages);
+		kfree(area);
+		cond_resched();
+	}
+	*unmapped = bytes;
+	return 0;
+}
+
+/**
+ * ifd_iova_unmap() - remove the mappings inside an IOVA range
+ * @map: the address space
+ * @iova: start of the range
+ * @length: bytes
+ * @unmapped: bytes actually unmapped (0 if nothing was mapped there)
+ *
+ * Return: 0; -ENOENT if a mapping crosses the range's ends (nothing is
+ * removed then); -EINVAL for an empty range; -EOVERFLOW.
+ */
+int ifd_iova_unmap(struct ifd_iova_map *map, unsigned long iova,
+		   unsigned long length, unsigned long *unmapped)
+{
+	unsigned long last;
+
+	if (!length)
+		return -EINVAL;
+	if (check_add_overflow(iova, length - 1, &last))
+		return -EOVERFLOW;
+	return ifd_unmap_range(map, iova, last, false, unmapped);
+}
+
+/**
+ * ifd_iova_unmap_all() - remove every mapping
+ * @map: the address space
+ * @unmapped: bytes unmapped
+ *
+ * Return: 0.
+ */
+int ifd_iova_unmap_all(struct ifd_iova_map *map, unsigned long *unmapped)
+{
+	return ifd_unmap_range(map, 0, ULONG_MAX, true, unmapped);
+}
+
+/**
+ * ifd_iova_map_usable_ranges() - report the IOVA ranges outside reserved ones
+ * @map: the address space
+ * @emit: called for each range in ascending order, under the map's lock
+ *	(it may fault on user memory); a non-zero return stops the walk
+ * @arg: passed to @emit
+ *
+ * Return: 0 or what @emit returned.
+ */
+int ifd_iova_map_usable_ranges(struct ifd_iova_map *map,
+			       int (*emit)(void *arg, unsigned long start,
+					   unsigned long last),
+			       void *arg)
+{
+	struct interval_tree_node *node;
+	unsigned long cursor = 0;
+	int rc = 0;
+
+	down_read(&map->lock);
+	for (node = interval_tree_iter_first(&map->reserved, 0, ULONG_MAX);
+	     node; node = interval_tree_iter_next(node, 0, ULONG_MAX)) {
+		if (node->start > cursor) {
+			rc = emit(arg, cursor, node->start - 1);
+			if (rc)
+				goto out;
+		}
+		if (node->last == ULONG_MAX)
+			goto out;
+		cursor = max(cursor, node->last + 1);
+	}
+	rc = emit(arg, cursor, ULONG_MAX);
+out:
+	up_read(&map->lock);
+	return rc;
+}
+
+/**
+ * ifd_iova_map_precheck() - cheap early rejection of a fixed-IOVA mapping
+ * @map: the address space
+ * @iova: the requested IOVA
+ * @length: bytes
+ *
+ * Lets a doomed request fail before anything is pinned; the insert checks
+ * again under the lock.
+ *
+ * Return: 0 or the error ifd_iova_map_insert() would give.
+ */
+int ifd_iova_map_precheck(struct ifd_iova_map *map, unsigned long iova,
+			  unsigned long length)
+{
+	int rc;
+
+	down_read(&map->lock);
+	if (!length || (length & (map->iova_alignment - 1)))
+		rc = -EINVAL;
+	else
+		rc = ifd_check_fixed_iova(map, iova, length);
+	up_read(&map->lock);
+	return rc;
+}
+
+/**
+ * ifd_iova_map_set_allowed() - replace the ranges automatic placement uses
+ * @map: the address space
+ * @ranges: sorted, disjoint ranges (kvmalloc'd; the map takes it over on
+ *	success), or NULL with @n 0 to lift the restriction
+ * @n: number of ranges
+ *
+ * Return: 0, or -EADDRINUSE if a range overlaps a reserved one.
+ */
+int ifd_iova_map_set_allowed(struct ifd_iova_map *map,
+			     struct ifd_range *ranges, unsigned int n)
+{
+	unsigned int i;
+
+	down_write(&map->lock);
+	for (i = 0; i < n; i++) {
+		if (interval_tree_iter_first(&map->reserved, ranges[i].start,
+					     ranges[i].last)) {
+			up_write(&map->lock);
+			return -EADDRINUSE;
+		}
+	}
+	swap(map->allowed, ranges);
+	map->nr_allowed = n;
+	up_write(&map->lock);
+	kvfree(ranges);
+	return 0;
+}
+
+/**
+ * ifd_iova_map_visit_pages() - visit the pages behind every mapping
+ * @map: the address space; the caller holds its lock
+ * @v: the visitor
+ */
+void ifd_iova_map_visit_pages(struct ifd_iova_map *map,
+			      struct ifd_pages_visitor *v)
+{
+	struct ifd_area *area;
+
+	lockdep_assert_held(&map->lock);
+	for (area = ifd_area_first(map, 0, ULONG_MAX); area;
+	     area = ifd_area_next(area, 0, ULONG_MAX))
+		v->visit(v, area->pages);
+}
+
+/**
+ * ifd_iova_map_destroy() - unmap and unpin everything, free the map
+ * @map: the map; no domain may be attached any more
+ */
+void ifd_iova_map_destroy(struct ifd_iova_map *map)
+{
+	struct interval_tree_node *node;
+	unsigned long unmapped;
+
+	WARN_ON(!list_empty(&map->domains));
+	ifd_iova_unmap_all(map, &unmapped);
+	while ((node = interval_tree_iter_first(&map->reserved, 0,
+						ULONG_MAX))) {
+		interval_tree_remove(node, &map->reserved);
+		kfree(node);
+	}
+	kvfree(map->allowed);
+}

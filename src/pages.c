@@ -1,0 +1,395 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Pinning user memory and memfds into struct ifd_pages (see
+ * include/iommufd2/pages.h), and walking the result.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/hugetlb.h>
+#include <linux/memfd.h>
+#include <linux/mm.h>
+#include <linux/overflow.h>
+#include <linux/sched.h>
+#include <linux/shmem_fs.h>
+#include <linux/slab.h>
+#include <uapi/linux/fcntl.h>
+#include <uapi/linux/magic.h>
+
+#include "iommufd2/pages.h"
+#include "iommufd2/stats.h"
+
+/* Entries of the page-sized buffers pinning goes through. */
+#define IFD_PIN_BATCH	(PAGE_SIZE / sizeof(void *))
+
+static void ifd_runs_add(struct ifd_pages *pages, unsigned long pfn,
+			 unsigned long n)
+{
+	while (n) {
+		unsigned long take;
+
+		if (pages->nr_runs) {
+			u64 *last = &pages->runs[pages->nr_runs - 1];
+			unsigned long len = ifd_run_npages(*last);
+
+			if (ifd_run_pfn(*last) + len == pfn &&
+			    len < IFD_RUN_MAX_PAGES) {
+				take = min(n, IFD_RUN_MAX_PAGES - len);
+				/* The low bits hold len - 1: no carry. */
+				*last += take;
+				pfn += take;
+				n -= take;
+				continue;
+			}
+		}
+		take = min(n, IFD_RUN_MAX_PAGES);
+		pages->runs[pages->nr_runs++] =
+			((u64)pfn << IFD_RUN_LEN_BITS) | (take - 1);
+		pfn += take;
+		n -= take;
+	}
+}
+
+/* Unpin every page pinned so far; dirty them if devices could write. */
+static void ifd_pages_unpin(struct ifd_pages *pages)
+{
+	unsigned long i;
+
+	for (i = 0; i < pages->nr_runs; i++) {
+		u64 run = pages->runs[i];
+
+		unpin_user_page_range_dirty_lock(pfn_to_page(ifd_run_pfn(run)),
+						 ifd_run_npages(run),
+						 pages->writable);
+		cond_resched();
+	}
+	pages->nr_runs = 0;
+}
+
+/*
+ * Allocate the descriptor and charge the owner before anything is pinned,
+ * so a range over RLIMIT_MEMLOCK fails without touching memory.
+ */
+static struct ifd_pages *ifd_pages_alloc(unsigned long npages,
+					 unsigned long offset,
+					 unsigned long length, bool writable,
+					 enum ifd_account_mode mode)
+{
+	struct ifd_pages *pages;
+	int rc;
+
+	pages = kzalloc_obj(*pages, GFP_KERNEL_ACCOUNT);
+	if (!pages)
+		return ERR_PTR(-ENOMEM);
+	/* Each run covers at least one page: room for the worst case. */
+	pages->runs = kvmalloc_array(npages, sizeof(*pages->runs),
+				     GFP_KERNEL_ACCOUNT);
+	if (!pages->runs) {
+		kfree(pages);
+		return ERR_PTR(-ENOMEM);
+	}
+	kref_init(&pages->kref);
+	pages->npages = npages;
+	pages->offset = offset;
+	pages->length = length;
+	pages->writable = writable;
+	ifd_owner_init_current(&pages->owner, mode);
+	rc = ifd_owner_charge(&pages->owner, npages);
+	if (rc) {
+		ifd_owner_destroy(&pages->owner);
+		kvfree(pages->runs);
+		kfree(pages);
+		return ERR_PTR(rc);
+	}
+	return pages;
+}
+
+/* Give back what the worst-case run array did not need. */
+static void ifd_pages_trim(struct ifd_pages *pages)
+{
+	u64 *runs;
+
+	if (pages->nr_runs > pages->npages / 2)
+		return;
+	runs = kvmalloc_array(pages->nr_runs, sizeof(*runs),
+			      GFP_KERNEL_ACCOUNT);
+	if (!runs)
+		return;
+	memcpy(runs, pages->runs, pages->nr_runs * sizeof(*runs));
+	kvfree(pages->runs);
+	pages->runs = runs;
+}
+
+static struct ifd_pages *ifd_pages_done(struct ifd_pages *pages, int rc)
+{
+	if (rc) {
+		ifd_pages_unpin(pages);
+		ifd_owner_uncharge(&pages->owner, pages->npages);
+		ifd_owner_destroy(&pages->owner);
+		kvfree(pages->runs);
+		kfree(pages);
+		return ERR_PTR(rc);
+	}
+	ifd_pages_trim(pages);
+	ifd_stats_pinned(pages->npages);
+	return pages;
+}
+
+/**
+ * ifd_pages_pin_user() - pin a range of the calling process's memory
+ * @uaddr: start of the range (any byte alignment)
+ * @length: bytes
+ * @writable: devices may write; the memory must be writable
+ * @mode: the context's pin accounting mode
+ *
+ * Return: the pinned pages with one reference, or ERR_PTR: -EINVAL for an
+ * empty range, -EOVERFLOW for one that wraps, -ENOMEM over RLIMIT_MEMLOCK,
+ * -EFAULT for memory that cannot be pinned.
+ */
+struct ifd_pages *ifd_pages_pin_user(unsigned long uaddr, unsigned long length,
+				     bool writable, enum ifd_account_mode mode)
+{
+	unsigned int gup_flags = FOLL_LONGTERM | (writable ? FOLL_WRITE : 0);
+	unsigned long first = uaddr & PAGE_MASK, end, npages, done = 0;
+	struct ifd_pages *pages;
+	struct page **batch;
+	int rc = 0;
+
+	if (!length)
+		return ERR_PTR(-EINVAL);
+	if (check_add_overflow(uaddr, length, &end) ||
+	    end > ULONG_MAX - PAGE_SIZE)
+		return ERR_PTR(-EOVERFLOW);
+	npages = (PAGE_ALIGN(end) - first) >> PAGE_SHIFT;
+
+	batch = (struct page **)__get_free_page(GFP_KERNEL);
+	if (!batch)
+		return ERR_PTR(-ENOMEM);
+	pages = ifd_pages_alloc(npages, uaddr - first, length, writable, mode);
+	if (IS_ERR(pages))
+		goto out;
+	pages->source = uaddr;
+
+	while (done < npages) {
+		unsigned long want = min(npages - done, IFD_PIN_BATCH);
+		int i, got;
+
+		got = pin_user_pages_fast(first + (done << PAGE_SHIFT), want,
+					  gup_flags, batch);
+		if (got <= 0) {
+			rc = got ?: -EFAULT;
+			break;
+		}
+		for (i = 0; i < got; i++)
+			ifd_runs_add(pages, page_to_pfn(batch[i]), 1);
+		done += got;
+		cond_resched();
+	}
+	pages = ifd_pages_done(pages, rc);
+out:
+	free_page((unsigned long)batch);
+	return pages;
+}
+
+/* Seals that forbid writing through any mapping of the file. */
+static bool ifd_file_write_sealed(struct file *file)
+{
+	struct inode *inode = file_inode(file);
+	unsigned int seals = 0;
+
+	if (shmem_mapping(file->f_mapping))
+		seals = SHMEM_I(inode)->seals;
+	else if (inode->i_sb->s_magic == HUGETLBFS_MAGIC)
+		seals = HUGETLBFS_I(inode)->seals;
+	return seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE);
+}
+
+static int ifd_pin_file_range(struct ifd_pages *pages, struct file *file,
+			      loff_t pos, loff_t last)
+{
+	unsigned long left = pages->npages;
+	struct folio **folios;
+	int rc = 0;
+
+	folios = (struct folio **)__get_free_page(GFP_KERNEL);
+	if (!folios)
+		return -ENOMEM;
+	while (left) {
+		pgoff_t skip_bytes;
+		long i, n;
+
+		n = memfd_pin_folios(file, pos, last, folios, IFD_PIN_BATCH,
+				     &skip_bytes);
+		if (n <= 0) {
+			rc = n ?: -EFAULT;
+			break;
+		}
+		for (i = 0; i < n && left; i++) {
+			struct folio *folio = folios[i];
+			unsigned long skip = i ? 0 : skip_bytes >> PAGE_SHIFT;
+			unsigned long use = min(folio_nr_pages(folio) - skip,
+						left);
+
+			/*
+			 * memfd_pin_folios() pins each folio once; give every
+			 * page we use a pin of its own so that unpinning is
+			 * the same per-page operation as for user memory.
+			 */
+			if (use > 1 && folio_add_pins(folio, use - 1)) {
+				rc = -EFAULT;
+				use = 0;
+			}
+			if (use)
+				ifd_runs_add(pages, folio_pfn(folio) + skip,
+					     use);
+			else
+				unpin_folio(folio);
+			left -= use;
+			pos += use << PAGE_SHIFT;
+			if (rc) {
+				unpin_folios(folios + i + 1, n - i - 1);
+				break;
+			}
+		}
+		if (rc)
+			break;
+		if (i < n)
+			unpin_folios(folios + i, n - i);
+		cond_resched();
+	}
+	free_page((unsigned long)folios);
+	return rc;
+}
+
+/**
+ * ifd_pages_pin_file() - pin a range of a memfd
+ * @fd: the memfd (shmem or hugetlbfs)
+ * @start: byte offset of the range
+ * @length: bytes
+ * @writable: devices may write; refused (-EPERM) if the file is sealed
+ *	against writes or not open for writing
+ * @mode: the context's pin accounting mode
+ *
+ * Return: the pinned pages with one reference, or ERR_PTR: -EBADF, -EINVAL
+ * for an empty range, one past the end of the file or a file that is not a
+ * memfd, -EOVERFLOW, -EPERM, -ENOMEM.
+ */
+struct ifd_pages *ifd_pages_pin_file(int fd, unsigned long start,
+				     unsigned long length, bool writable,
+				     enum ifd_account_mode mode)
+{
+	struct ifd_pages *pages;
+	unsigned long last;
+	struct file *file;
+
+	if (!length)
+		return ERR_PTR(-EINVAL);
+	if (check_add_overflow(start, length - 1, &last) || last > LLONG_MAX)
+		return ERR_PTR(-EOVERFLOW);
+	file = fget(fd);
+	if (!file)
+		return ERR_PTR(-EBADF);
+
+	if (writable && (!(file->f_mode & FMODE_WRITE) ||
+			 ifd_file_write_sealed(file))) {
+		pages = ERR_PTR(-EPERM);
+	} else if (last >= i_size_read(file_inode(file))) {
+		pages = ERR_PTR(-EINVAL);
+	} else {
+		pages = ifd_pages_alloc((last >> PAGE_SHIFT) -
+					(start >> PAGE_SHIFT) + 1,
+					start & ~PAGE_MASK, length, writable,
+					mode);
+		if (!IS_ERR(pages)) {
+			int rc;
+
+			pages->is_file = true;
+			pages->source = start;
+			rc = ifd_pin_file_range(pages, file, start & PAGE_MASK,
+						last);
+			pages = ifd_pages_done(pages, rc);
+		}
+	}
+	fput(file);
+	return pages;
+}
+
+static void ifd_pages_release(struct kref *kref)
+{
+	struct ifd_pages *pages = container_of(kref, struct ifd_pages, kref);
+
+	ifd_pages_unpin(pages);
+	ifd_owner_uncharge(&pages->owner, pages->npages);
+	ifd_owner_destroy(&pages->owner);
+	ifd_stats_pinned(-(long)pages->npages);
+	kvfree(pages->runs);
+	kfree(pages);
+}
+
+/**
+ * ifd_pages_put() - drop a reference; the last one unpins everything
+ * @pages: the pages
+ */
+void ifd_pages_put(struct ifd_pages *pages)
+{
+	kref_put(&pages->kref, ifd_pages_release);
+}
+
+/**
+ * ifd_pfn_cursor_init() - start walking pages [@first, @first + @npages)
+ * @cur: the cursor
+ * @pages: the pinned pages
+ * @first: index of the first page to visit
+ * @npages: number of pages to visit
+ */
+void ifd_pfn_cursor_init(struct ifd_pfn_cursor *cur,
+			 const struct ifd_pages *pages, unsigned long first,
+			 unsigned long npages)
+{
+	cur->pages = pages;
+	cur->run = 0;
+	cur->left = npages;
+	while (cur->run < pages->nr_runs &&
+	       first >= ifd_run_npages(pages->runs[cur->run])) {
+		first -= ifd_run_npages(pages->runs[cur->run]);
+		cur->run++;
+	}
+	cur->skip = first;
+}
+
+/**
+ * ifd_pfn_cursor_next() - the next physically contiguous piece
+ * @cur: the cursor
+ * @pfn: first PFN of the piece
+ * @npages: its length in pages
+ *
+ * Return: false once the range is exhausted.
+ */
+bool ifd_pfn_cursor_next(struct ifd_pfn_cursor *cur, unsigned long *pfn,
+			 unsigned long *npages)
+{
+	const struct ifd_pages *pages = cur->pages;
+
+	*npages = 0;
+	while (cur->left && cur->run < pages->nr_runs) {
+		u64 run = pages->runs[cur->run];
+		unsigned long rpfn = ifd_run_pfn(run) + cur->skip;
+		unsigned long n = min(ifd_run_npages(run) - cur->skip,
+				      cur->left);
+
+		/* Adjacent runs may continue each other (length cap). */
+		if (*npages && *pfn + *npages != rpfn)
+			break;
+		if (!*npages)
+			*pfn = rpfn;
+		*npages += n;
+		cur->left -= n;
+		cur->skip += n;
+		if (cur->skip == ifd_run_npages(run)) {
+			cur->run++;
+			cur->skip = 0;
+		}
+	}
+	return *npages;
+}
