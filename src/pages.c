@@ -132,7 +132,7 @@ static struct ifd_pages *ifd_pages_done(struct ifd_pages *pages, int rc)
 		return ERR_PTR(rc);
 	}
 	ifd_pages_trim(pages);
-	ifd_stats_pinned(pages->npages);
+	ifd_stats_pinned(pages->npages, pages->nr_runs);
 	return pages;
 }
 
@@ -192,17 +192,21 @@ out:
 	return pages;
 }
 
-/* Seals that forbid writing through any mapping of the file. */
-static bool ifd_file_write_sealed(struct file *file)
+/*
+ * Only memfds (shmem or hugetlbfs files) can be pinned by file offset.
+ * Returns false for anything else; @seals receives the file's seals.
+ */
+static bool ifd_file_is_memfd(struct file *file, unsigned int *seals)
 {
 	struct inode *inode = file_inode(file);
-	unsigned int seals = 0;
 
 	if (shmem_mapping(file->f_mapping))
-		seals = SHMEM_I(inode)->seals;
+		*seals = SHMEM_I(inode)->seals;
 	else if (inode->i_sb->s_magic == HUGETLBFS_MAGIC)
-		seals = HUGETLBFS_I(inode)->seals;
-	return seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE);
+		*seals = HUGETLBFS_I(inode)->seals;
+	else
+		return false;
+	return true;
 }
 
 static int ifd_pin_file_range(struct ifd_pages *pages, struct file *file,
@@ -280,6 +284,7 @@ struct ifd_pages *ifd_pages_pin_file(int fd, unsigned long start,
 				     enum ifd_account_mode mode)
 {
 	struct ifd_pages *pages;
+	unsigned int seals = 0;
 	unsigned long last;
 	struct file *file;
 
@@ -291,8 +296,11 @@ struct ifd_pages *ifd_pages_pin_file(int fd, unsigned long start,
 	if (!file)
 		return ERR_PTR(-EBADF);
 
-	if (writable && (!(file->f_mode & FMODE_WRITE) ||
-			 ifd_file_write_sealed(file))) {
+	if (!ifd_file_is_memfd(file, &seals)) {
+		pages = ERR_PTR(-EINVAL);
+	} else if (writable &&
+		   (!(file->f_mode & FMODE_WRITE) ||
+		    (seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)))) {
 		pages = ERR_PTR(-EPERM);
 	} else if (last >= i_size_read(file_inode(file))) {
 		pages = ERR_PTR(-EINVAL);
@@ -319,10 +327,10 @@ static void ifd_pages_release(struct kref *kref)
 {
 	struct ifd_pages *pages = container_of(kref, struct ifd_pages, kref);
 
+	ifd_stats_pinned(-(long)pages->npages, -(long)pages->nr_runs);
 	ifd_pages_unpin(pages);
 	ifd_owner_uncharge(&pages->owner, pages->npages);
 	ifd_owner_destroy(&pages->owner);
-	ifd_stats_pinned(-(long)pages->npages);
 	kvfree(pages->runs);
 	kfree(pages);
 }

@@ -5,6 +5,7 @@
  *	contexts <n>
  *	tombstones <n>
  *	pinned_pages <n>
+ *	pinned_runs <n>		physically contiguous runs they form
  *	<type> <n>		one line per object type
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -25,6 +26,7 @@ static atomic_long_t ifd_live_objects[IFD_OBJ_NR];
 static atomic_long_t ifd_live_tombstones;
 static atomic_t ifd_live_contexts;
 static atomic_long_t ifd_pinned_pages;
+static atomic_long_t ifd_pinned_runs;
 static struct dentry *ifd_debugfs_dir;
 
 void ifd_stats_object(enum ifd_obj_type type, int delta)
@@ -42,9 +44,10 @@ void ifd_stats_contexts(int delta)
 	atomic_add(delta, &ifd_live_contexts);
 }
 
-void ifd_stats_pinned(long delta)
+void ifd_stats_pinned(long pages, long runs)
 {
-	atomic_long_add(delta, &ifd_pinned_pages);
+	atomic_long_add(pages, &ifd_pinned_pages);
+	atomic_long_add(runs, &ifd_pinned_runs);
 }
 
 static int ifd_objects_show(struct seq_file *m, void *unused)
@@ -54,6 +57,7 @@ static int ifd_objects_show(struct seq_file *m, void *unused)
 	seq_printf(m, "contexts %d\n", atomic_read(&ifd_live_contexts));
 	seq_printf(m, "tombstones %ld\n", atomic_long_read(&ifd_live_tombstones));
 	seq_printf(m, "pinned_pages %ld\n", atomic_long_read(&ifd_pinned_pages));
+	seq_printf(m, "pinned_runs %ld\n", atomic_long_read(&ifd_pinned_runs));
 	for (type = IFD_OBJ_ANY + 1; type < IFD_OBJ_NR; type++)
 		seq_printf(m, "%s %ld\n", ifd_type_names[type],
 			   atomic_long_read(&ifd_live_objects[type]));

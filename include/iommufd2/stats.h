@@ -13,7 +13,7 @@
 void ifd_stats_object(enum ifd_obj_type type, int delta);
 void ifd_stats_tombstones(long delta);
 void ifd_stats_contexts(int delta);
-void ifd_stats_pinned(long delta);
+void ifd_stats_pinned(long pages, long runs);
 
 int ifd_stats_init(void);
 void ifd_stats_exit(void);

@@ -7,6 +7,7 @@
 #define IFD2_UTIL_H
 
 #include <errno.h>
+#include <stdint.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,6 +65,62 @@ static inline long ifd2_counter(const char *name)
 			found = val;
 	fclose(f);
 	return found;
+}
+
+/* A "VmXxx:   N kB" line of /proc/PID/status, in kB; -1 if absent. */
+static inline long ifd2_proc_kb(int pid, const char *field)
+{
+	char path[64], line[256];
+	size_t len = strlen(field);
+	long val = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, field, len) && line[len] == ':')
+			val = strtol(line + len + 1, NULL, 10);
+	fclose(f);
+	return val;
+}
+
+static inline int ifd2_map(int fd, __u32 ioas, void *va, __u64 len,
+			   __u64 *iova, __u32 flags)
+{
+	struct iommu_ioas_map cmd = {
+		.size = sizeof(cmd),
+		.flags = flags,
+		.ioas_id = ioas,
+		.user_va = (uintptr_t)va,
+		.length = len,
+		.iova = *iova,
+	};
+	int rc = ifd2_ioctl(fd, IOMMU_IOAS_MAP, &cmd);
+
+	if (!rc)
+		*iova = cmd.iova;
+	return rc;
+}
+
+#define IFD2_RW (IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE)
+#define IFD2_FIXED (IFD2_RW | IOMMU_IOAS_MAP_FIXED_IOVA)
+
+static inline int ifd2_unmap(int fd, __u32 ioas, __u64 iova, __u64 len,
+			     __u64 *unmapped)
+{
+	struct iommu_ioas_unmap cmd = {
+		.size = sizeof(cmd),
+		.ioas_id = ioas,
+		.iova = iova,
+		.length = len,
+	};
+	int rc = ifd2_ioctl(fd, IOMMU_IOAS_UNMAP, &cmd);
+
+	if (!rc && unmapped)
+		*unmapped = cmd.length;
+	return rc;
 }
 
 #endif /* IFD2_UTIL_H */
