@@ -5,6 +5,7 @@
 #   make demo                        the bench: build, dkms install, boot a VM,
 #                                    show iommufd2 at work
 #   make check                       the bench: the full test suite in the VM
+#   make bench                       the bench: map benchmark in the VM
 #   make clean
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
@@ -34,8 +35,11 @@ demo:
 check:
 	tests/bench/bench.sh check
 
+bench:
+	tests/bench/bench.sh bench
+
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null || true
 	rm -rf generated .lint.log
 
-.PHONY: all modules lint demo check clean
+.PHONY: all modules lint demo check bench clean

@@ -8,6 +8,8 @@
 #   bench.sh check [--machine M ...]
 #                                  the same, then lint and the full suite on
 #                                  each machine variant (default: all)
+#   bench.sh bench [--machine M]   run the map benchmark in the VM
+#                                  (map_bench arguments: IOMMUFD2_BENCH_ARGS)
 #   bench.sh shell [--machine M]   boot the VM to a shell on this terminal
 #
 # Machine variants: see machine_args in vm.sh.  Output: build/<machine>/
@@ -26,8 +28,8 @@ while [ $# -gt 0 ]; do
 done
 
 case $mode in
-demo | check | shell) ;;
-*) sed -n '4,12s/^# \{0,1\}//p' "$0"; exit 2 ;;
+demo | check | shell | bench) ;;
+*) sed -n '4,14s/^# \{0,1\}//p' "$0"; exit 2 ;;
 esac
 
 need_root_user
@@ -35,7 +37,7 @@ need_root_user
 "$BENCH_DIR/build.sh" "$mode" || exit 1
 
 case $mode in
-demo | shell)
+demo | shell | bench)
 	exec "$BENCH_DIR/vm.sh" "$mode" "${machines[0]:-vtd}" ;;
 check)
 	[ ${#machines[@]} -gt 0 ] || machines=($ALL_MACHINES)

@@ -58,6 +58,9 @@ case $MODE in
 demo)
 	suite demo /bin/demo
 	;;
+bench)
+	suite bench /bin/map_bench $BENCH_ARGS
+	;;
 check)
 	suite kernel-selftest kernel_selftest
 	for t in /tests/*; do

@@ -5,6 +5,7 @@
 # installed it, the guest programs) and boot the root's kernel in QEMU/TCG.
 #
 # MODE demo   runs the demo; its output is printed afterwards
+#      bench  runs map_bench (arguments from IOMMUFD2_BENCH_ARGS); ditto
 #      check  runs every suite, then unloads the module
 #      shell  gives an interactive shell on this terminal
 #
@@ -79,7 +80,8 @@ pack_initramfs() {
 
 	cp "$BUILD"/guest/tests/* "$dir/tests/" 2>/dev/null
 	cp "$BUILD"/guest/bin/* "$dir/bin/"
-	printf 'MODE=%s\nMACHINE=%s\n' "$mode" "$machine" >"$dir/etc/bench.conf"
+	printf 'MODE=%s\nMACHINE=%s\nBENCH_ARGS="%s"\n' "$mode" "$machine" \
+		"${IOMMUFD2_BENCH_ARGS:-}" >"$dir/etc/bench.conf"
 
 	in_root sh -c "cd /bench/${dir#"$REPO"/} && find . | cpio -o -H newc --quiet" |
 		gzip -1 >"$out/initramfs.cpio.gz"
@@ -117,8 +119,10 @@ for f in "$out/console.log" "$out/tap.log"; do
 	[ -f "$f" ] && sed -i 's/\r$//' "$f"
 done
 
-if [ "$mode" = demo ]; then
-	sed -n '/^### suite demo/,/^### end demo/p' "$out/tap.log" | sed '1d;$d'
-	grep -q '^### end demo rc=0' "$out/tap.log" || { log "demo failed"; exit 1; }
-fi
+case $mode in
+demo | bench)
+	sed -n "/^### suite $mode\$/,/^### end $mode /p" "$out/tap.log" | sed '1d;$d'
+	grep -q "^### end $mode rc=0" "$out/tap.log" || { log "$mode failed"; exit 1; }
+	;;
+esac
 exit 0
