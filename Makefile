@@ -13,7 +13,8 @@ CHECKPATCH ?= $(KDIR)/scripts/checkpatch.pl
 # Not a tree (no MAINTAINERS), and macro arguments we reuse only ever sit
 # inside typeof()/sizeof().
 CHECKPATCH_IGNORE = SPDX_LICENSE_TAG,FILE_PATH_CHANGES,MACRO_ARG_REUSE
-SOURCES = $(wildcard src/*.c include/iommufd2/*.h uapi/iommufd2/*.h)
+SOURCES = $(wildcard src/*.c src/pci/*.[ch] include/iommufd2/*.h \
+	    uapi/iommufd2/*.h)
 
 all: modules
 
@@ -21,9 +22,12 @@ modules:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
 # Every warning is an error here: W=1 plus sparse (C=2 checks all files).
+# IFD_IOMMU_PRIV_DIR=<kernel source>/drivers/iommu adds the check of our
+# iommu-priv.h prototypes (the bench sets it).
 lint:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
-	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 C=2 modules 2>&1 | tee .lint.log
+	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 C=2 \
+		IFD_IOMMU_PRIV_DIR=$(IFD_IOMMU_PRIV_DIR) modules 2>&1 | tee .lint.log
 	@! grep -E "warning:|error:" .lint.log
 	$(CHECKPATCH) --no-tree --strict --quiet --show-types \
 		--ignore $(CHECKPATCH_IGNORE) -f $(SOURCES)

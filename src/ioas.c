@@ -24,6 +24,7 @@ static void ifd_ioas_destroy(struct ifd_object *obj)
 	struct ifd_ioas *ioas = container_of(obj, struct ifd_ioas, obj);
 
 	ifd_iova_map_destroy(&ioas->map);
+	mutex_destroy(&ioas->hwpt_lock);
 }
 
 static const struct ifd_object_ops ifd_ioas_ops = {
@@ -60,6 +61,8 @@ int ifd_cmd_ioas_alloc(struct ifd_ucmd *ucmd)
 	if (IS_ERR(ioas))
 		return PTR_ERR(ioas);
 	ifd_iova_map_init(&ioas->map);
+	mutex_init(&ioas->hwpt_lock);
+	INIT_LIST_HEAD(&ioas->hwpts);
 
 	cmd->out_ioas_id = ioas->obj.id;
 	rc = ifd_ucmd_respond(ucmd, sizeof(*cmd));

@@ -21,6 +21,12 @@
 /* ... and aligns mappings at most to a PMD, the largest common page. */
 #define IFD_AUTO_MAX_ALIGN	PMD_SIZE
 
+/* A reserved range, tagged with who reserved it. */
+struct ifd_reserved {
+	struct interval_tree_node node;
+	const void *owner;
+};
+
 /* A domain every mapping of the map is mirrored into. */
 struct ifd_map_domain {
 	struct list_head link;
@@ -615,7 +621,214 @@ void ifd_iova_map_destroy(struct ifd_iova_map *map)
 	while ((node = interval_tree_iter_first(&map->reserved, 0,
 						ULONG_MAX))) {
 		interval_tree_remove(node, &map->reserved);
-		kfree(node);
+		kfree(container_of(node, struct ifd_reserved, node));
 	}
 	kvfree(map->allowed);
+}
+
+static int ifd_reserve_locked(struct ifd_iova_map *map, unsigned long start,
+			      unsigned long last, const void *owner)
+{
+	struct ifd_reserved *resv;
+	unsigned int i;
+
+	lockdep_assert_held_write(&map->lock);
+	if (interval_tree_iter_first(&map->areas, start, last))
+		return -EADDRINUSE;
+	for (i = 0; i < map->nr_allowed; i++)
+		if (map->allowed[i].start <= last &&
+		    map->allowed[i].last >= start)
+			return -EADDRINUSE;
+	resv = kzalloc_obj(*resv, GFP_KERNEL_ACCOUNT);
+	if (!resv)
+		return -ENOMEM;
+	resv->node.start = start;
+	resv->node.last = last;
+	resv->owner = owner;
+	interval_tree_insert(&resv->node, &map->reserved);
+	return 0;
+}
+
+static void ifd_unreserve_locked(struct ifd_iova_map *map, const void *owner)
+{
+	struct interval_tree_node *node, *next;
+
+	lockdep_assert_held_write(&map->lock);
+	for (node = interval_tree_iter_first(&map->reserved, 0, ULONG_MAX);
+	     node; node = next) {
+		struct ifd_reserved *resv =
+			container_of(node, struct ifd_reserved, node);
+
+		next = interval_tree_iter_next(node, 0, ULONG_MAX);
+		if (resv->owner != owner)
+			continue;
+		interval_tree_remove(node, &map->reserved);
+		kfree(resv);
+	}
+}
+
+/**
+ * ifd_iova_map_reserve_device() - keep mappings out of a device's reserved
+ * regions (MSI windows, firmware ranges)
+ * @map: the address space
+ * @dev: the device
+ * @owner: tag to remove them by later (ifd_iova_map_unreserve())
+ *
+ * Return: 0; -EADDRINUSE if a mapping or an allowed range is already
+ * inside one (nothing is reserved then); -ENOMEM.
+ */
+int ifd_iova_map_reserve_device(struct ifd_iova_map *map, struct device *dev,
+				const void *owner)
+{
+	struct iommu_resv_region *resv;
+	LIST_HEAD(regions);
+	int rc = 0;
+
+	iommu_get_resv_regions(dev, &regions);
+	down_write(&map->lock);
+	list_for_each_entry(resv, &regions, list) {
+		/* Relaxable direct maps may be overridden (as upstream). */
+		if (resv->type == IOMMU_RESV_DIRECT_RELAXABLE || !resv->length)
+			continue;
+		rc = ifd_reserve_locked(map, resv->start,
+					resv->start + resv->length - 1, owner);
+		if (rc) {
+			ifd_unreserve_locked(map, owner);
+			break;
+		}
+	}
+	up_write(&map->lock);
+	iommu_put_resv_regions(dev, &regions);
+	return rc;
+}
+
+/**
+ * ifd_iova_map_unreserve() - drop every reserved range tagged @owner
+ * @map: the address space
+ * @owner: the tag
+ */
+void ifd_iova_map_unreserve(struct ifd_iova_map *map, const void *owner)
+{
+	down_write(&map->lock);
+	ifd_unreserve_locked(map, owner);
+	up_write(&map->lock);
+}
+
+static unsigned long ifd_domain_min_page(struct iommu_domain *domain)
+{
+	return 1UL << __ffs(domain->pgsize_bitmap);
+}
+
+static void ifd_update_alignment(struct ifd_iova_map *map)
+{
+	struct ifd_map_domain *md;
+	unsigned long align = 1;
+
+	list_for_each_entry(md, &map->domains, link)
+		align = max(align, ifd_domain_min_page(md->domain));
+	map->iova_alignment = align;
+}
+
+/**
+ * ifd_iova_map_add_domain() - mirror every mapping into a new domain
+ * @map: the address space
+ * @domain: a paging domain, not yet used by any device
+ *
+ * The range outside the domain's aperture becomes reserved, and the map's
+ * alignment grows to the domain's smallest page.
+ *
+ * Return: 0; -EINVAL if existing mappings are not aligned for the domain
+ * or lie outside its aperture; -ENOMEM or the domain's error (nothing
+ * changes then).
+ */
+int ifd_iova_map_add_domain(struct ifd_iova_map *map,
+			    struct iommu_domain *domain)
+{
+	unsigned long align = ifd_domain_min_page(domain);
+	unsigned long ap_start = domain->geometry.aperture_start;
+	unsigned long ap_end = domain->geometry.aperture_end;
+	struct ifd_area *area, *undo;
+	struct ifd_map_domain *md;
+	int rc = 0;
+
+	md = kzalloc_obj(*md, GFP_KERNEL_ACCOUNT);
+	if (!md)
+		return -ENOMEM;
+	md->domain = domain;
+
+	down_write(&map->lock);
+	for (area = ifd_area_first(map, 0, ULONG_MAX); area;
+	     area = ifd_area_next(area, 0, ULONG_MAX)) {
+		if ((area->node.start | (area->node.last + 1) |
+		     area->start_byte) & (align - 1))
+			rc = -EINVAL;
+		else if (area->node.start < ap_start ||
+			 area->node.last > ap_end)
+			rc = -EINVAL;
+		if (rc)
+			goto out_unlock;
+	}
+	if (domain->geometry.force_aperture) {
+		if (ap_start)
+			rc = ifd_reserve_locked(map, 0, ap_start - 1, domain);
+		if (!rc && ap_end != ULONG_MAX)
+			rc = ifd_reserve_locked(map, ap_end + 1, ULONG_MAX,
+						domain);
+		if (rc)
+			goto out_unreserve;
+	}
+	for (area = ifd_area_first(map, 0, ULONG_MAX); area;
+	     area = ifd_area_next(area, 0, ULONG_MAX)) {
+		rc = ifd_area_map_domain(map, area, domain);
+		if (!rc)
+			continue;
+		for (undo = ifd_area_first(map, 0, ULONG_MAX); undo != area;
+		     undo = ifd_area_next(undo, 0, ULONG_MAX))
+			ifd_area_unmap_domain(undo, domain,
+					      ifd_area_npages(undo));
+		goto out_unreserve;
+	}
+	list_add_tail(&md->link, &map->domains);
+	ifd_update_alignment(map);
+	up_write(&map->lock);
+	return 0;
+
+out_unreserve:
+	ifd_unreserve_locked(map, domain);
+out_unlock:
+	up_write(&map->lock);
+	kfree(md);
+	return rc;
+}
+
+/**
+ * ifd_iova_map_remove_domain() - stop mirroring into a domain, empty it
+ * @map: the address space
+ * @domain: a domain added by ifd_iova_map_add_domain(), no longer used by
+ *	any device
+ */
+void ifd_iova_map_remove_domain(struct ifd_iova_map *map,
+				struct iommu_domain *domain)
+{
+	struct ifd_map_domain *md, *found = NULL;
+	struct ifd_area *area;
+
+	down_write(&map->lock);
+	list_for_each_entry(md, &map->domains, link) {
+		if (md->domain == domain) {
+			found = md;
+			break;
+		}
+	}
+	if (found) {
+		list_del(&found->link);
+		for (area = ifd_area_first(map, 0, ULONG_MAX); area;
+		     area = ifd_area_next(area, 0, ULONG_MAX))
+			ifd_area_unmap_domain(area, domain,
+					      ifd_area_npages(area));
+		ifd_unreserve_locked(map, domain);
+		ifd_update_alignment(map);
+	}
+	up_write(&map->lock);
+	kfree(found);
 }

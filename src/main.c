@@ -8,6 +8,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
@@ -15,6 +16,7 @@
 #include <linux/uaccess.h>
 
 #include "iommufd2/ctx.h"
+#include "iommufd2/kapi.h"
 #include "iommufd2/object.h"
 #include "iommufd2/selftest.h"
 #include "iommufd2/stats.h"
@@ -61,6 +63,10 @@ static const struct ifd_ioctl ifd_ioctls[] = {
 	IFD_IOCTL(IOMMU_IOAS_UNMAP, ifd_cmd_ioas_unmap, struct iommu_ioas_unmap,
 		  length),
 	IFD_IOCTL(IOMMU_OPTION, ifd_cmd_option, struct iommu_option, val64),
+	IFD_IOCTL(IOMMU_HWPT_ALLOC, ifd_cmd_hwpt_alloc, struct iommu_hwpt_alloc,
+		  __reserved),
+	IFD_IOCTL(IOMMU_GET_HW_INFO, ifd_cmd_get_hw_info, struct iommu_hw_info,
+		  __reserved),
 	IFD_IOCTL(IOMMU_IOAS_MAP_FILE, ifd_cmd_ioas_map_file,
 		  struct iommu_ioas_map_file, iova),
 	IFD_IOCTL(IOMMU_IOAS_CHANGE_PROCESS, ifd_cmd_ioas_change_process,
@@ -89,6 +95,8 @@ int ifd_cmd_destroy(struct ifd_ucmd *ucmd)
 
 	return ifd_object_destroy_user(ucmd->ctx, cmd->id);
 }
+
+static const struct file_operations ifd_fops;
 
 static long ifd_fops_ioctl(struct file *file, unsigned int num,
 			   unsigned long arg)
@@ -134,6 +142,8 @@ struct ifd_ctx *ifd_ctx_alloc(void)
 		return NULL;
 	ifd_objects_init(ctx);
 	mutex_init(&ctx->change_process_lock);
+	mutex_init(&ctx->groups_lock);
+	xa_init(&ctx->groups);
 	ctx->account_mode = IFD_ACCOUNT_USER;
 	ifd_stats_contexts(1);
 	return ctx;
@@ -147,9 +157,38 @@ void ifd_ctx_free(struct ifd_ctx *ctx)
 {
 	ifd_objects_release_all(ctx);
 	mutex_destroy(&ctx->change_process_lock);
+	WARN_ON(!xa_empty(&ctx->groups));
+	xa_destroy(&ctx->groups);
+	mutex_destroy(&ctx->groups_lock);
 	ifd_stats_contexts(-1);
 	kfree(ctx);
 }
+
+/**
+ * iommufd2_ctx_from_file() - the context behind an open /dev/iommufd2
+ * @file: a file userspace passed in
+ *
+ * Return: the context, with a reference on @file (drop it with
+ * iommufd2_ctx_put()), or ERR_PTR(-EBADFD) if @file is not ours.
+ */
+struct ifd_ctx *iommufd2_ctx_from_file(struct file *file)
+{
+	if (file->f_op != &ifd_fops)
+		return ERR_PTR(-EBADFD);
+	get_file(file);
+	return file->private_data;
+}
+EXPORT_SYMBOL_NS_GPL(iommufd2_ctx_from_file, "IOMMUFD2");
+
+/**
+ * iommufd2_ctx_put() - drop the reference of iommufd2_ctx_from_file()
+ * @ctx: the context
+ */
+void iommufd2_ctx_put(struct ifd_ctx *ctx)
+{
+	fput(ctx->file);
+}
+EXPORT_SYMBOL_NS_GPL(iommufd2_ctx_put, "IOMMUFD2");
 
 static int ifd_fops_open(struct inode *inode, struct file *file)
 {

@@ -279,6 +279,44 @@ bool ifd_object_destroy_kernel(struct ifd_ctx *ctx, struct ifd_object *obj,
 }
 
 /**
+ * ifd_object_reap() - drop a long-term reference, remove the object if
+ * nothing but its ID still holds it
+ * @ctx: the object's context
+ * @obj: the object; the caller holds a long-term reference, which this
+ *	consumes
+ *
+ * For objects the kernel owns the life of (auto HWPTs, bound devices): the
+ * last kernel user reaps them.  A short-term reference taken before the
+ * long-term one is dropped keeps IOMMU_DESTROY from racing the removal
+ * (it sees the object busy), and in-flight operations are waited for.
+ *
+ * Return: true if the object was torn down.
+ */
+bool ifd_object_reap(struct ifd_ctx *ctx, struct ifd_object *obj)
+{
+	/* Published and held long-term: the base reference is there. */
+	refcount_inc(&obj->shortterm);
+	refcount_dec(&obj->users);
+
+	xa_lock(&ctx->objects);
+	if (refcount_read(&obj->users) != 1) {
+		xa_unlock(&ctx->objects);
+		ifd_object_put(obj);
+		return false;
+	}
+	__xa_erase(&ctx->objects, obj->id);
+	xa_unlock(&ctx->objects);
+
+	/* Ours and the base reference; then wait out the lookups. */
+	refcount_dec(&obj->shortterm);
+	if (!refcount_dec_and_test(&obj->shortterm))
+		wait_var_event(&obj->shortterm,
+			       !refcount_read(&obj->shortterm));
+	ifd_object_teardown(obj);
+	return true;
+}
+
+/**
  * ifd_objects_release_all() - tear down every object of a closing context
  * @ctx: the context; no ioctl is running on it and nothing else holds it
  *

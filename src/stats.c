@@ -19,6 +19,8 @@
 static const char *const ifd_type_names[IFD_OBJ_NR] = {
 	[IFD_OBJ_ANY] = "any",
 	[IFD_OBJ_IOAS] = "ioas",
+	[IFD_OBJ_HWPT_PAGING] = "hwpt_paging",
+	[IFD_OBJ_DEVICE] = "device",
 	[IFD_OBJ_SELFTEST] = "selftest",
 };
 

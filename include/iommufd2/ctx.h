@@ -22,12 +22,16 @@ enum ifd_account_mode {
  * @account_mode: set only while @objects is empty.
  * @change_process_lock: held by IOMMU_IOAS_CHANGE_PROCESS, the only path
  *	holding several IOAS locks at once
+ * @groups_lock: protects @groups and the groups' reference counts
+ * @groups: iommu group ID -> struct ifd_group of the bound devices
  * @file: the file this context belongs to (NULL for the self-test's).
  */
 struct ifd_ctx {
 	struct xarray objects;
 	enum ifd_account_mode account_mode;
 	struct mutex change_process_lock;	/* see above */
+	struct mutex groups_lock;		/* see above */
+	struct xarray groups;
 	struct file *file;
 };
 

@@ -5,6 +5,9 @@
 #ifndef IOMMUFD2_IOAS_H
 #define IOMMUFD2_IOAS_H
 
+#include <linux/list.h>
+#include <linux/mutex.h>
+
 #include "iommufd2/iova_map.h"
 #include "iommufd2/object.h"
 
@@ -12,10 +15,15 @@
  * struct ifd_ioas - an I/O address space
  * @obj: table entry
  * @map: its mappings, reserved and allowed ranges, attached domains
+ * @hwpt_lock: protects @hwpts; held across choosing or creating an auto
+ *	HWPT so two attaches don't make two
+ * @hwpts: the paging HWPTs built on this IOAS (struct ifd_hwpt)
  */
 struct ifd_ioas {
 	struct ifd_object obj;
 	struct ifd_iova_map map;
+	struct mutex hwpt_lock;	/* see above */
+	struct list_head hwpts;
 };
 
 struct ifd_ioas *ifd_ioas_get(struct ifd_ctx *ctx, u32 id);

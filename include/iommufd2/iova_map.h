@@ -18,6 +18,7 @@
 #include <linux/rwsem.h>
 #include <linux/types.h>
 
+struct device;
 struct ifd_pages;
 struct iommu_domain;
 
@@ -42,8 +43,8 @@ struct ifd_area {
  * struct ifd_iova_map - see the top of this file
  * @lock: protects all fields
  * @areas: the mappings, by IOVA
- * @reserved: ranges no mapping may use (devices' reserved regions); its
- *	entries start with their interval_tree_node and are kmalloc'd
+ * @reserved: ranges no mapping may use: devices' reserved regions and what
+ *	lies outside a domain's aperture, tagged with their owner
  * @allowed: sorted, disjoint ranges automatic placement must use, or none
  * @nr_allowed: entries in @allowed
  * @domains: struct ifd_map_domain entries, the domains mirroring the map
@@ -111,6 +112,14 @@ int ifd_iova_map_set_allowed(struct ifd_iova_map *map,
 struct ifd_pages_visitor {
 	void (*visit)(struct ifd_pages_visitor *v, struct ifd_pages *pages);
 };
+
+int ifd_iova_map_reserve_device(struct ifd_iova_map *map, struct device *dev,
+				const void *owner);
+void ifd_iova_map_unreserve(struct ifd_iova_map *map, const void *owner);
+int ifd_iova_map_add_domain(struct ifd_iova_map *map,
+			    struct iommu_domain *domain);
+void ifd_iova_map_remove_domain(struct ifd_iova_map *map,
+				struct iommu_domain *domain);
 
 void ifd_iova_map_visit_pages(struct ifd_iova_map *map,
 			      struct ifd_pages_visitor *v);

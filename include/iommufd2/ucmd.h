@@ -37,6 +37,8 @@ int ifd_cmd_ioas_map_file(struct ifd_ucmd *ucmd);
 int ifd_cmd_ioas_copy(struct ifd_ucmd *ucmd);
 int ifd_cmd_ioas_unmap(struct ifd_ucmd *ucmd);
 int ifd_cmd_ioas_change_process(struct ifd_ucmd *ucmd);
+int ifd_cmd_hwpt_alloc(struct ifd_ucmd *ucmd);
+int ifd_cmd_get_hw_info(struct ifd_ucmd *ucmd);
 int ifd_cmd_option(struct ifd_ucmd *ucmd);
 
 #endif /* IOMMUFD2_UCMD_H */

@@ -42,7 +42,8 @@ if [ "$mode" = check ]; then
 	log "lint: W=1, sparse, checkpatch"
 	copy_sources "$BUILD/lint-src"
 	if in_root make -C /bench/build/lint-src KDIR=/lib/modules/$krel/build \
-		lint >"$BUILD/lint.log" 2>&1; then
+		IFD_IOMMU_PRIV_DIR=/ksrc/drivers/iommu lint \
+		>"$BUILD/lint.log" 2>&1; then
 		echo pass >"$BUILD/lint.result"
 	else
 		echo fail >"$BUILD/lint.result"

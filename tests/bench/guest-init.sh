@@ -40,11 +40,16 @@ kernel_selftest() {
 }
 
 unload() {
-	echo "1..1"
-	if rmmod iommufd2; then
-		echo "ok 1 module unloads once every file is closed"
+	echo "1..2"
+	if rmmod iommufd2_pci; then
+		echo "ok 1 iommufd2_pci unloads once every file is closed"
 	else
-		echo "not ok 1 module unloads once every file is closed"
+		echo "not ok 1 iommufd2_pci unloads once every file is closed"
+	fi
+	if rmmod iommufd2; then
+		echo "ok 2 iommufd2 unloads once every file is closed"
+	else
+		echo "not ok 2 iommufd2 unloads once every file is closed"
 	fi
 }
 
@@ -53,6 +58,7 @@ for m in $(cat /etc/modules 2>/dev/null); do
 done
 loaded=0
 insmod /lib/modules/iommufd2.ko selftest=1 && loaded=1
+insmod /lib/modules/iommufd2_pci.ko || kmsg "cannot load iommufd2_pci"
 
 case $MODE in
 demo)

@@ -66,9 +66,11 @@ pack_initramfs() {
 	cp "$BENCH_DIR/guest-init.sh" "$dir/init"
 	chmod 0755 "$dir/init"
 
-	mod=$(ls "$ROOT"/lib/modules/"$krel"/updates/dkms/iommufd2.ko* 2>/dev/null | head -n1)
-	[ -f "$mod" ] || die "iommufd2 is not dkms-installed for $krel"
-	add_module "$mod" "$dir/lib/modules/iommufd2.ko"
+	for m in iommufd2 iommufd2_pci; do
+		mod=$(ls "$ROOT"/lib/modules/"$krel"/updates/dkms/$m.ko* 2>/dev/null | head -n1)
+		[ -f "$mod" ] || die "$m is not dkms-installed for $krel"
+		add_module "$mod" "$dir/lib/modules/$m.ko"
+	done
 	for m in $GUEST_MODULES; do
 		path=$(in_root modprobe -S "$krel" --show-depends "$m" |
 			awk '/^insmod/ { print $2 }')

@@ -219,6 +219,97 @@ struct iommu_option {
 
 #define IOMMU_OPTION _IO(IOMMUFD_TYPE, IOMMUFD_CMD_OPTION)
 
+/* Flags of IOMMU_HWPT_ALLOC. */
+enum iommufd_hwpt_alloc_flags {
+	IOMMU_HWPT_ALLOC_NEST_PARENT = 1 << 0,	/* may parent nested HWPTs */
+	IOMMU_HWPT_ALLOC_DIRTY_TRACKING = 1 << 1, /* track dirty IOVAs */
+	IOMMU_HWPT_FAULT_ID_VALID = 1 << 2,	/* @fault_id is used */
+	IOMMU_HWPT_ALLOC_PASID = 1 << 3,	/* may be attached to PASIDs */
+};
+
+/* Driver-specific data of IOMMU_HWPT_ALLOC; NONE for a paging HWPT. */
+enum iommu_hwpt_data_type {
+	IOMMU_HWPT_DATA_NONE = 0,
+	IOMMU_HWPT_DATA_VTD_S1 = 1,
+	IOMMU_HWPT_DATA_ARM_SMMUV3 = 2,
+	IOMMU_HWPT_DATA_AMD_GUEST = 3,
+};
+
+/*
+ * IOMMU_HWPT_ALLOC - make a hardware page table for device @dev_id on top of
+ * @pt_id: an IOAS (a paging HWPT mirroring it) or a paging HWPT / vIOMMU
+ * (a nested HWPT described by @data_type, @data_len bytes at @data_uptr).
+ * The new HWPT's ID is returned in @out_hwpt_id.
+ */
+struct iommu_hwpt_alloc {
+	__u32 size;
+	__u32 flags;
+	__u32 dev_id;
+	__u32 pt_id;
+	__u32 out_hwpt_id;
+	__u32 __reserved;
+	__u32 data_type;
+	__u32 data_len;
+	__aligned_u64 data_uptr;
+	__u32 fault_id;
+	__u32 __reserved2;
+};
+
+#define IOMMU_HWPT_ALLOC _IO(IOMMUFD_TYPE, IOMMUFD_CMD_HWPT_ALLOC)
+
+/* IOMMU_HW_INFO_TYPE_INTEL_VTD data: the unit's capability registers. */
+struct iommu_hw_info_vtd {
+	__u32 flags;
+	__u32 __reserved;
+	__aligned_u64 cap_reg;
+	__aligned_u64 ecap_reg;
+};
+
+/* What IOMMU_GET_HW_INFO's data describes. */
+enum iommu_hw_info_type {
+	IOMMU_HW_INFO_TYPE_NONE = 0,
+	IOMMU_HW_INFO_TYPE_DEFAULT = 0,
+	IOMMU_HW_INFO_TYPE_INTEL_VTD = 1,
+	IOMMU_HW_INFO_TYPE_ARM_SMMUV3 = 2,
+	IOMMU_HW_INFO_TYPE_TEGRA241_CMDQV = 3,
+	IOMMU_HW_INFO_TYPE_AMD = 4,
+};
+
+/* Bits of iommu_hw_info.out_capabilities. */
+enum iommufd_hw_capabilities {
+	IOMMU_HW_CAP_DIRTY_TRACKING = 1 << 0,
+	IOMMU_HW_CAP_PCI_PASID_EXEC = 1 << 1,
+	IOMMU_HW_CAP_PCI_PASID_PRIV = 1 << 2,
+	IOMMU_HW_CAP_PCI_ATS_NOT_SUPPORTED = 1 << 3,
+};
+
+enum iommufd_hw_info_flags {
+	IOMMU_HW_INFO_FLAG_INPUT_TYPE = 1 << 0,	/* in_data_type is set */
+};
+
+/*
+ * IOMMU_GET_HW_INFO - describe the IOMMU behind device @dev_id: up to
+ * @data_len bytes of driver data at @data_uptr (the rest of the buffer is
+ * zeroed; @data_len returns the driver's full size), their type, the PASID
+ * width (0: no PASID support) and capability bits.
+ */
+struct iommu_hw_info {
+	__u32 size;
+	__u32 flags;
+	__u32 dev_id;
+	__u32 data_len;
+	__aligned_u64 data_uptr;
+	union {
+		__u32 in_data_type;
+		__u32 out_data_type;
+	};
+	__u8 out_max_pasid_log2;
+	__u8 __reserved[3];
+	__aligned_u64 out_capabilities;
+};
+
+#define IOMMU_GET_HW_INFO _IO(IOMMUFD_TYPE, IOMMUFD_CMD_GET_HW_INFO)
+
 /*
  * IOMMU_IOAS_CHANGE_PROCESS - make the calling process pay for every page
  * pinned by every IOAS of this file (after a hand-over to another

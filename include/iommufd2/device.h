@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Devices bound to a context (iDevices), the iommu groups they belong to,
+ * and what each group is attached to.
+ *
+ * An iommu group is the unit the IOMMU isolates: devices of one group share
+ * their RID attachment.  struct ifd_group exists once per (context, iommu
+ * group) while any of its devices is bound; its @lock serialises every
+ * attach, replace and detach of its devices.  Per PASID (IOMMU_NO_PASID for
+ * the RID) it records the HWPT attached and which of its devices asked for
+ * it; the hardware attachment is made by the first device and undone by
+ * the last.  Each attached device holds a long-term reference on the HWPT.
+ */
+#ifndef IOMMUFD2_DEVICE_H
+#define IOMMUFD2_DEVICE_H
+
+#include <linux/iommu.h>
+#include <linux/kref.h>
+#include <linux/mutex.h>
+#include <linux/xarray.h>
+
+#include "iommufd2/object.h"
+
+struct ifd_hwpt;
+
+/**
+ * struct ifd_attach - one PASID's attachment in a group
+ * @handle: the core's attach handle (a fresh one per replace, since the
+ *	core rewrites it while trying)
+ * @hwpt: the HWPT attached
+ * @devices: ID -> struct ifd_device for each device that attached
+ */
+struct ifd_attach {
+	struct iommu_attach_handle *handle;
+	struct ifd_hwpt *hwpt;
+	struct xarray devices;
+};
+
+/**
+ * struct ifd_group - a context's view of one iommu group
+ * @kref: one per bound device
+ * @ctx: the context
+ * @group: the iommu group (a reference is held)
+ * @lock: serialises attachment changes of the group's devices
+ * @attaches: PASID -> struct ifd_attach
+ */
+struct ifd_group {
+	struct kref kref;
+	struct ifd_ctx *ctx;
+	struct iommu_group *group;
+	struct mutex lock;	/* see above */
+	struct xarray attaches;
+};
+
+/**
+ * struct ifd_device - a device bound to a context
+ * @obj: table entry; the binding driver holds a long-term reference
+ * @ctx: the context
+ * @igroup: the device's group
+ * @dev: the device
+ * @file: the context's file, held while bound
+ */
+struct ifd_device {
+	struct ifd_object obj;
+	struct ifd_ctx *ctx;
+	struct ifd_group *igroup;
+	struct device *dev;
+	struct file *file;
+};
+
+struct ifd_device *ifd_device_get(struct ifd_ctx *ctx, u32 id);
+
+static inline void ifd_device_put(struct ifd_device *idev)
+{
+	ifd_object_put(&idev->obj);
+}
+
+void ifd_device_detach_all(struct ifd_device *idev);
+
+#endif /* IOMMUFD2_DEVICE_H */

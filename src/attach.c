@@ -1,0 +1,448 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Attaching bound devices to HWPTs, per PASID (IOMMU_NO_PASID: the RID).
+ *
+ * Replace never goes through detach-then-attach: the RID switches with the
+ * core's iommu_replace_group_handle() and a PASID with
+ * iommu_replace_device_pasid(), so the driver changes translation in one
+ * step and, if it refuses, the old attachment is still in force.
+ *
+ * Lock order: ioas->hwpt_lock (choosing or making an auto HWPT), then
+ * igroup->lock.  HWPT references of detached devices are dropped after the
+ * group lock is released, since removing an auto HWPT takes hwpt_lock.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/err.h>
+#include <linux/iommu.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+
+#include "iommufd2/compat.h"
+#include "iommufd2/ctx.h"
+#include "iommufd2/device.h"
+#include "iommufd2/hwpt.h"
+#include "iommufd2/ioas.h"
+#include "iommufd2/kapi.h"
+
+/*
+ * A PASID needs a device that supports PASIDs and a HWPT made for them; the
+ * RID and the PASIDs of a group must agree: a RID HWPT without PASID
+ * support excludes PASID attachments and the other way round.
+ */
+static int ifd_pasid_compat(struct ifd_device *idev, struct ifd_hwpt *hwpt,
+			    u32 pasid)
+{
+	struct ifd_group *igroup = idev->igroup;
+	struct ifd_attach *rid;
+	unsigned long index = IOMMU_NO_PASID + 1;
+
+	lockdep_assert_held(&igroup->lock);
+	if (pasid == IOMMU_NO_PASID) {
+		if (!hwpt->pasid_compat &&
+		    xa_find(&igroup->attaches, &index, ULONG_MAX, XA_PRESENT))
+			return -EINVAL;
+		return 0;
+	}
+	if (!idev->dev->iommu->max_pasids ||
+	    pasid >= idev->dev->iommu->max_pasids)
+		return -EINVAL;
+	if (!hwpt->pasid_compat)
+		return -EINVAL;
+	rid = xa_load(&igroup->attaches, IOMMU_NO_PASID);
+	if (rid && !rid->hwpt->pasid_compat)
+		return -EINVAL;
+	return 0;
+}
+
+/* The device's reserved regions go into the IOAS of a RID attachment. */
+static int ifd_reserve(struct ifd_device *idev, struct ifd_hwpt *hwpt,
+		       u32 pasid)
+{
+	if (pasid != IOMMU_NO_PASID)
+		return 0;
+	return ifd_iova_map_reserve_device(&hwpt->ioas->map, idev->dev, idev);
+}
+
+static void ifd_unreserve(struct ifd_device *idev, struct ifd_hwpt *hwpt,
+			  u32 pasid)
+{
+	if (pasid == IOMMU_NO_PASID)
+		ifd_iova_map_unreserve(&hwpt->ioas->map, idev);
+}
+
+static int ifd_hw_attach(struct ifd_device *idev, struct ifd_attach *att,
+			 u32 pasid)
+{
+	if (pasid == IOMMU_NO_PASID)
+		return iommu_attach_group_handle(att->hwpt->domain,
+						 idev->igroup->group,
+						 att->handle);
+	return iommu_attach_device_pasid(att->hwpt->domain, idev->dev, pasid,
+					 att->handle);
+}
+
+static void ifd_hw_detach(struct ifd_device *idev, struct ifd_attach *att,
+			  u32 pasid)
+{
+	if (pasid == IOMMU_NO_PASID)
+		iommu_detach_group_handle(att->hwpt->domain,
+					  idev->igroup->group);
+	else
+		iommu_detach_device_pasid(att->hwpt->domain, idev->dev, pasid);
+}
+
+static void ifd_attach_free(struct ifd_attach *att)
+{
+	xa_destroy(&att->devices);
+	kfree(att->handle);
+	kfree(att);
+}
+
+/*
+ * Attach @idev's @pasid to @hwpt.  The first device of the group makes the
+ * hardware attachment; later ones must name the same HWPT (else EINVAL).
+ */
+static int ifd_do_attach(struct ifd_device *idev, u32 pasid,
+			 struct ifd_hwpt *hwpt)
+{
+	struct ifd_group *igroup = idev->igroup;
+	struct ifd_attach *att;
+	bool first = false;
+	int rc;
+
+	mutex_lock(&igroup->lock);
+	rc = ifd_pasid_compat(idev, hwpt, pasid);
+	if (rc)
+		goto out_unlock;
+	att = xa_load(&igroup->attaches, pasid);
+	if (att) {
+		if (att->hwpt != hwpt) {
+			rc = -EINVAL;
+			goto out_unlock;
+		}
+		if (xa_load(&att->devices, idev->obj.id)) {
+			rc = -EBUSY;
+			goto out_unlock;
+		}
+	} else {
+		first = true;
+		att = kzalloc_obj(*att, GFP_KERNEL_ACCOUNT);
+		if (att)
+			att->handle = kzalloc_obj(*att->handle,
+						  GFP_KERNEL_ACCOUNT);
+		if (!att || !att->handle) {
+			kfree(att);
+			rc = -ENOMEM;
+			goto out_unlock;
+		}
+		xa_init(&att->devices);
+		att->hwpt = hwpt;
+	}
+	rc = xa_insert(&att->devices, idev->obj.id, idev, GFP_KERNEL_ACCOUNT);
+	if (rc)
+		goto out_free;
+	rc = ifd_reserve(idev, hwpt, pasid);
+	if (rc)
+		goto out_erase;
+	if (first) {
+		rc = xa_insert(&igroup->attaches, pasid, att,
+			       GFP_KERNEL_ACCOUNT);
+		if (rc)
+			goto out_unreserve;
+		rc = ifd_hw_attach(idev, att, pasid);
+		if (rc) {
+			xa_erase(&igroup->attaches, pasid);
+			goto out_unreserve;
+		}
+	}
+	ifd_object_hold(&hwpt->obj);
+	mutex_unlock(&igroup->lock);
+	return 0;
+
+out_unreserve:
+	ifd_unreserve(idev, hwpt, pasid);
+out_erase:
+	xa_erase(&att->devices, idev->obj.id);
+out_free:
+	if (first)
+		ifd_attach_free(att);
+out_unlock:
+	mutex_unlock(&igroup->lock);
+	return rc;
+}
+
+/*
+ * Switch @pasid of @idev's group from its current HWPT to @hwpt in one
+ * step.  Returns the old HWPT with the references the group's devices held
+ * on it (one per device) for the caller to drop, NULL if nothing changed,
+ * or an ERR_PTR with the old attachment untouched.
+ */
+static struct ifd_hwpt *ifd_do_replace(struct ifd_device *idev, u32 pasid,
+				       struct ifd_hwpt *hwpt,
+				       unsigned int *nr_refs)
+{
+	struct ifd_group *igroup = idev->igroup;
+	struct iommu_attach_handle *handle;
+	struct ifd_device *cur;
+	struct ifd_attach *att;
+	struct ifd_hwpt *old;
+	unsigned long index;
+	bool same_ioas;
+	int rc;
+
+	mutex_lock(&igroup->lock);
+	att = xa_load(&igroup->attaches, pasid);
+	if (!att || !xa_load(&att->devices, idev->obj.id)) {
+		rc = -EINVAL;
+		goto out_unlock;
+	}
+	old = att->hwpt;
+	if (old == hwpt) {
+		mutex_unlock(&igroup->lock);
+		return NULL;
+	}
+	rc = ifd_pasid_compat(idev, hwpt, pasid);
+	if (rc)
+		goto out_unlock;
+
+	/* Reserved regions move with the RID to the new IOAS. */
+	same_ioas = old->ioas == hwpt->ioas;
+	if (!same_ioas) {
+		xa_for_each(&att->devices, index, cur) {
+			rc = ifd_reserve(cur, hwpt, pasid);
+			if (rc)
+				goto out_unreserve;
+		}
+	}
+
+	handle = kzalloc_obj(*handle, GFP_KERNEL_ACCOUNT);
+	if (!handle) {
+		rc = -ENOMEM;
+		goto out_unreserve;
+	}
+	if (pasid == IOMMU_NO_PASID)
+		rc = iommu_replace_group_handle(igroup->group, hwpt->domain,
+						handle);
+	else
+		rc = iommu_replace_device_pasid(hwpt->domain, idev->dev, pasid,
+						handle);
+	if (rc) {
+		kfree(handle);
+		goto out_unreserve;
+	}
+	kfree(att->handle);
+	att->handle = handle;
+	att->hwpt = hwpt;
+
+	*nr_refs = 0;
+	xa_for_each(&att->devices, index, cur) {
+		if (!same_ioas)
+			ifd_unreserve(cur, old, pasid);
+		ifd_object_hold(&hwpt->obj);
+		(*nr_refs)++;
+	}
+	mutex_unlock(&igroup->lock);
+	return old;
+
+out_unreserve:
+	if (!same_ioas)
+		xa_for_each(&att->devices, index, cur)
+			ifd_unreserve(cur, hwpt, pasid);
+out_unlock:
+	mutex_unlock(&igroup->lock);
+	return ERR_PTR(rc);
+}
+
+/* Attach or replace; on success the old HWPT's references are dropped. */
+static int ifd_change_hwpt(struct ifd_device *idev, u32 pasid,
+			   struct ifd_hwpt *hwpt, bool replace)
+{
+	unsigned int nr_refs;
+	struct ifd_hwpt *old;
+
+	if (!replace)
+		return ifd_do_attach(idev, pasid, hwpt);
+	old = ifd_do_replace(idev, pasid, hwpt, &nr_refs);
+	if (IS_ERR_OR_NULL(old))
+		return PTR_ERR_OR_ZERO(old);
+	while (nr_refs--)
+		ifd_hwpt_put_attached(old);
+	return 0;
+}
+
+/*
+ * Attach to an IOAS: reuse an auto HWPT of that IOAS the device can use
+ * (the driver answers EINVAL for an incompatible domain), else make one.
+ * Auto HWPTs are plain paging domains, as upstream's: a PASID must be
+ * attached to a HWPT allocated with IOMMU_HWPT_ALLOC_PASID, so naming an
+ * IOAS for a PASID ends in EINVAL.
+ */
+static int ifd_change_ioas(struct ifd_device *idev, u32 pasid,
+			   struct ifd_ioas *ioas, u32 *pt_id, bool replace)
+{
+	struct ifd_hwpt *hwpt;
+	int rc;
+
+	mutex_lock(&ioas->hwpt_lock);
+	list_for_each_entry(hwpt, &ioas->hwpts, ioas_link) {
+		if (!hwpt->auto_domain)
+			continue;
+		rc = ifd_change_hwpt(idev, pasid, hwpt, replace);
+		if (rc == -EINVAL)
+			continue;
+		if (!rc)
+			*pt_id = hwpt->obj.id;
+		goto out_unlock;
+	}
+
+	hwpt = ifd_hwpt_alloc_paging(ioas, idev, 0);
+	if (IS_ERR(hwpt)) {
+		rc = PTR_ERR(hwpt);
+		goto out_unlock;
+	}
+	hwpt->auto_domain = true;
+	rc = ifd_change_hwpt(idev, pasid, hwpt, replace);
+	if (rc) {
+		ifd_object_abort(idev->ctx, &hwpt->obj);
+		goto out_unlock;
+	}
+	*pt_id = hwpt->obj.id;
+	ifd_object_finalize(idev->ctx, &hwpt->obj);
+out_unlock:
+	mutex_unlock(&ioas->hwpt_lock);
+	return rc;
+}
+
+static int ifd_change_pt(struct ifd_device *idev, u32 pasid, u32 *pt_id,
+			 bool replace)
+{
+	struct ifd_object *pt;
+	int rc;
+
+	pt = ifd_object_get(idev->ctx, *pt_id, IFD_OBJ_ANY);
+	if (IS_ERR(pt))
+		return PTR_ERR(pt);
+	switch (pt->ops->type) {
+	case IFD_OBJ_HWPT_PAGING:
+		rc = ifd_change_hwpt(idev, pasid,
+				     container_of(pt, struct ifd_hwpt, obj),
+				     replace);
+		break;
+	case IFD_OBJ_IOAS:
+		rc = ifd_change_ioas(idev, pasid,
+				     container_of(pt, struct ifd_ioas, obj),
+				     pt_id, replace);
+		break;
+	default:
+		rc = -EINVAL;
+	}
+	ifd_object_put(pt);
+	return rc;
+}
+
+/**
+ * iommufd2_device_attach() - attach a device's RID or PASID
+ * @idev: the bound device
+ * @pasid: IOMMU_NO_PASID for the RID, else the PASID
+ * @pt_id: an IOAS (an auto HWPT is used, its ID returned here) or a HWPT
+ *
+ * Return: 0; -ENOENT (no such object), -EINVAL (wrong object type, HWPT
+ * not usable for this PASID or device, a different HWPT already attached),
+ * -EBUSY (already attached), -EADDRINUSE (a reserved region of the device
+ * is mapped in the IOAS), or the IOMMU driver's error.
+ */
+int iommufd2_device_attach(struct ifd_device *idev, u32 pasid, u32 *pt_id)
+{
+	return ifd_change_pt(idev, pasid, pt_id, false);
+}
+EXPORT_SYMBOL_NS_GPL(iommufd2_device_attach, "IOMMUFD2");
+
+/**
+ * iommufd2_device_replace() - switch an attached RID or PASID atomically
+ * @idev: the bound device
+ * @pasid: IOMMU_NO_PASID for the RID, else the PASID
+ * @pt_id: the new IOAS or HWPT, as for iommufd2_device_attach()
+ *
+ * On failure the previous attachment stays fully in place.
+ *
+ * Return: 0, -EINVAL if nothing is attached, or as iommufd2_device_attach().
+ */
+int iommufd2_device_replace(struct ifd_device *idev, u32 pasid, u32 *pt_id)
+{
+	return ifd_change_pt(idev, pasid, pt_id, true);
+}
+EXPORT_SYMBOL_NS_GPL(iommufd2_device_replace, "IOMMUFD2");
+
+/* Detach with the group lock held; returns the HWPT to drop, or NULL. */
+static struct ifd_hwpt *ifd_detach_locked(struct ifd_device *idev, u32 pasid)
+{
+	struct ifd_group *igroup = idev->igroup;
+	struct ifd_attach *att;
+	struct ifd_hwpt *hwpt;
+
+	lockdep_assert_held(&igroup->lock);
+	att = xa_load(&igroup->attaches, pasid);
+	if (!att || !xa_erase(&att->devices, idev->obj.id))
+		return NULL;
+	hwpt = att->hwpt;
+	if (xa_empty(&att->devices)) {
+		ifd_hw_detach(idev, att, pasid);
+		xa_erase(&igroup->attaches, pasid);
+		ifd_attach_free(att);
+	}
+	ifd_unreserve(idev, hwpt, pasid);
+	return hwpt;
+}
+
+/**
+ * iommufd2_device_detach() - detach a device's RID or PASID
+ * @idev: the bound device
+ * @pasid: IOMMU_NO_PASID for the RID, else the PASID
+ *
+ * The last device of a group to detach a PASID (or the RID) removes the
+ * hardware attachment; the RID then blocks DMA.  Nothing attached: no-op.
+ */
+void iommufd2_device_detach(struct ifd_device *idev, u32 pasid)
+{
+	struct ifd_hwpt *hwpt;
+
+	mutex_lock(&idev->igroup->lock);
+	hwpt = ifd_detach_locked(idev, pasid);
+	mutex_unlock(&idev->igroup->lock);
+	if (hwpt)
+		ifd_hwpt_put_attached(hwpt);
+}
+EXPORT_SYMBOL_NS_GPL(iommufd2_device_detach, "IOMMUFD2");
+
+MODULE_IMPORT_NS("IOMMUFD_INTERNAL");
+
+/**
+ * ifd_device_detach_all() - detach every PASID, then the RID, of a device
+ * @idev: the bound device, being unbound
+ */
+void ifd_device_detach_all(struct ifd_device *idev)
+{
+	struct ifd_group *igroup = idev->igroup;
+	struct ifd_attach *att;
+	unsigned long pasid;
+
+	for (;;) {
+		struct ifd_hwpt *hwpt = NULL;
+
+		mutex_lock(&igroup->lock);
+		/* PASIDs first: they depend on the RID's compatibility. */
+		xa_for_each_start(&igroup->attaches, pasid, att,
+				  IOMMU_NO_PASID + 1) {
+			hwpt = ifd_detach_locked(idev, pasid);
+			if (hwpt)
+				break;
+		}
+		if (!hwpt)
+			hwpt = ifd_detach_locked(idev, IOMMU_NO_PASID);
+		mutex_unlock(&igroup->lock);
+		if (!hwpt)
+			return;
+		ifd_hwpt_put_attached(hwpt);
+	}
+}

@@ -1,0 +1,272 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Binding devices to a context: iDevice objects, per-group state, DMA
+ * ownership, and IOMMU_GET_HW_INFO.  The rules are in
+ * include/iommufd2/device.h and include/iommufd2/kapi.h.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/err.h>
+#include <linux/file.h>
+#include <linux/iommu.h>
+#include <linux/log2.h>
+#include <linux/module.h>
+#include <linux/pci.h>
+#include <linux/pci-ats.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "iommufd2/compat.h"
+#include "iommufd2/ctx.h"
+#include "iommufd2/device.h"
+#include "iommufd2/kapi.h"
+#include "iommufd2/ucmd.h"
+
+static struct ifd_group *ifd_group_get(struct ifd_ctx *ctx,
+				       struct iommu_group *group)
+{
+	unsigned int id = iommu_group_id(group);
+	struct ifd_group *igroup, *found;
+
+	mutex_lock(&ctx->groups_lock);
+	igroup = xa_load(&ctx->groups, id);
+	if (igroup) {
+		kref_get(&igroup->kref);
+		goto out;
+	}
+	igroup = kzalloc_obj(*igroup, GFP_KERNEL_ACCOUNT);
+	if (!igroup) {
+		igroup = ERR_PTR(-ENOMEM);
+		goto out;
+	}
+	kref_init(&igroup->kref);
+	igroup->ctx = ctx;
+	igroup->group = iommu_group_ref_get(group);
+	mutex_init(&igroup->lock);
+	xa_init(&igroup->attaches);
+	found = xa_store(&ctx->groups, id, igroup, GFP_KERNEL_ACCOUNT);
+	if (xa_is_err(found)) {
+		iommu_group_put(igroup->group);
+		kfree(igroup);
+		igroup = ERR_PTR(xa_err(found));
+	}
+out:
+	mutex_unlock(&ctx->groups_lock);
+	return igroup;
+}
+
+static void ifd_group_release(struct kref *kref)
+{
+	struct ifd_group *igroup = container_of(kref, struct ifd_group, kref);
+
+	xa_erase(&igroup->ctx->groups, iommu_group_id(igroup->group));
+	mutex_unlock(&igroup->ctx->groups_lock);
+	WARN_ON(!xa_empty(&igroup->attaches));
+	iommu_group_put(igroup->group);
+	mutex_destroy(&igroup->lock);
+	kfree(igroup);
+}
+
+static void ifd_group_put(struct ifd_group *igroup)
+{
+	kref_put_mutex(&igroup->kref, ifd_group_release,
+		       &igroup->ctx->groups_lock);
+}
+
+static void ifd_device_destroy(struct ifd_object *obj)
+{
+	struct ifd_device *idev = container_of(obj, struct ifd_device, obj);
+
+	/* Everything was detached by unbind; give DMA back to the kernel. */
+	iommu_device_release_dma_owner(idev->dev);
+	ifd_group_put(idev->igroup);
+}
+
+static const struct ifd_object_ops ifd_device_ops = {
+	.type = IFD_OBJ_DEVICE,
+	.destroy = ifd_device_destroy,
+};
+
+/**
+ * ifd_device_get() - look up a bound device with a short-term reference
+ * @ctx: the context
+ * @id: the device's ID
+ *
+ * Return: the device or ERR_PTR(-ENOENT).
+ */
+struct ifd_device *ifd_device_get(struct ifd_ctx *ctx, u32 id)
+{
+	struct ifd_object *obj = ifd_object_get(ctx, id, IFD_OBJ_DEVICE);
+
+	if (IS_ERR(obj))
+		return ERR_CAST(obj);
+	return container_of(obj, struct ifd_device, obj);
+}
+
+/**
+ * iommufd2_device_bind() - bind a device to a context
+ * @ctx: the context (from iommufd2_ctx_from_file())
+ * @dev: the device; its driver must be bound with driver_managed_dma
+ * @id: receives the device's ID in the context
+ *
+ * Claims DMA ownership of the device for @ctx: its group is blocked from
+ * DMA until something is attached.  The context's file stays open until
+ * iommufd2_device_unbind().
+ *
+ * Return: the bound device or an ERR_PTR: -ENODEV (no IOMMU), -EINVAL (the
+ * IOMMU cannot keep DMA cache coherent), -EBUSY (another owner holds the
+ * group), -ENOMEM.
+ */
+struct ifd_device *iommufd2_device_bind(struct ifd_ctx *ctx,
+					struct device *dev, u32 *id)
+{
+	struct iommu_group *group;
+	struct ifd_group *igroup;
+	struct ifd_device *idev;
+	int rc;
+
+	group = iommu_group_get(dev);
+	if (!group)
+		return ERR_PTR(-ENODEV);
+	if (!device_iommu_capable(dev, IOMMU_CAP_CACHE_COHERENCY)) {
+		rc = -EINVAL;
+		goto out_group;
+	}
+	/*
+	 * The core says EPERM when another owner holds the group; report it
+	 * as EBUSY, the group being busy (see README, divergences).
+	 */
+	rc = iommu_device_claim_dma_owner(dev, ctx);
+	if (rc == -EPERM)
+		rc = -EBUSY;
+	if (rc)
+		goto out_group;
+	igroup = ifd_group_get(ctx, group);
+	if (IS_ERR(igroup)) {
+		rc = PTR_ERR(igroup);
+		goto out_release;
+	}
+	idev = ifd_object_alloc(ctx, idev, &ifd_device_ops);
+	if (IS_ERR(idev)) {
+		rc = PTR_ERR(idev);
+		ifd_group_put(igroup);
+		goto out_release;
+	}
+	idev->ctx = ctx;
+	idev->igroup = igroup;
+	idev->dev = dev;
+	idev->file = ctx->file ? get_file(ctx->file) : NULL;
+	/* The binding driver's reference: IOMMU_DESTROY says EBUSY. */
+	ifd_object_hold(&idev->obj);
+	*id = idev->obj.id;
+	ifd_object_finalize(ctx, &idev->obj);
+	iommu_group_put(group);
+	return idev;
+
+out_release:
+	iommu_device_release_dma_owner(dev);
+out_group:
+	iommu_group_put(group);
+	return ERR_PTR(rc);
+}
+EXPORT_SYMBOL_NS_GPL(iommufd2_device_bind, "IOMMUFD2");
+
+/**
+ * iommufd2_device_unbind() - undo iommufd2_device_bind()
+ * @idev: the bound device; unusable afterwards
+ *
+ * Detaches every PASID and the RID, waits for ioctls using the device to
+ * end, releases DMA ownership and frees the ID.  The context's file is let
+ * go last, so a context whose file was already closed is freed here.
+ */
+void iommufd2_device_unbind(struct ifd_device *idev)
+{
+	struct file *file = idev->file;
+
+	ifd_device_detach_all(idev);
+	if (!ifd_object_reap(idev->ctx, &idev->obj))
+		WARN(1, "bound device %u is still in use\n", idev->obj.id);
+	if (file)
+		fput(file);
+}
+EXPORT_SYMBOL_NS_GPL(iommufd2_device_unbind, "IOMMUFD2");
+
+/**
+ * iommufd2_device_id() - a bound device's ID in its context
+ * @idev: the device
+ *
+ * Return: the ID.
+ */
+u32 iommufd2_device_id(struct ifd_device *idev)
+{
+	return idev->obj.id;
+}
+EXPORT_SYMBOL_NS_GPL(iommufd2_device_id, "IOMMUFD2");
+
+#define IFD_HW_INFO_FLAGS	IOMMU_HW_INFO_FLAG_INPUT_TYPE
+
+int ifd_cmd_get_hw_info(struct ifd_ucmd *ucmd)
+{
+	struct iommu_hw_info *cmd = ucmd->cmd;
+	void __user *udata = u64_to_user_ptr(cmd->data_uptr);
+	const struct iommu_ops *ops;
+	struct ifd_device *idev;
+	unsigned int len = 0, copy;
+	void *data = NULL;
+	u32 max_pasids;
+	int rc = 0;
+
+	if (cmd->flags & ~IFD_HW_INFO_FLAGS)
+		return -EOPNOTSUPP;
+	if (cmd->__reserved[0] || cmd->__reserved[1] || cmd->__reserved[2])
+		return -EOPNOTSUPP;
+	if (!(cmd->flags & IOMMU_HW_INFO_FLAG_INPUT_TYPE))
+		cmd->in_data_type = IOMMU_HW_INFO_TYPE_DEFAULT;
+
+	idev = ifd_device_get(ucmd->ctx, cmd->dev_id);
+	if (IS_ERR(idev))
+		return PTR_ERR(idev);
+
+	ops = ifd_dev_iommu_ops(idev->dev);
+	if (ops->hw_info) {
+		data = ops->hw_info(idev->dev, &len, &cmd->out_data_type);
+		if (IS_ERR(data)) {
+			rc = PTR_ERR(data);
+			data = NULL;
+			goto out;
+		}
+	} else {
+		cmd->out_data_type = IOMMU_HW_INFO_TYPE_NONE;
+	}
+
+	copy = min(cmd->data_len, len);
+	if (copy_to_user(udata, data, copy) ||
+	    clear_user(udata + copy, cmd->data_len - copy)) {
+		rc = -EFAULT;
+		goto out;
+	}
+	cmd->data_len = len;
+
+	cmd->out_capabilities = 0;
+	if (device_iommu_capable(idev->dev, IOMMU_CAP_DIRTY_TRACKING))
+		cmd->out_capabilities |= IOMMU_HW_CAP_DIRTY_TRACKING;
+	if (!device_iommu_capable(idev->dev, IOMMU_CAP_PCI_ATS_SUPPORTED))
+		cmd->out_capabilities |= IOMMU_HW_CAP_PCI_ATS_NOT_SUPPORTED;
+
+	/* Reported only when the driver enabled PASIDs for the device. */
+	max_pasids = idev->dev->iommu->max_pasids;
+	cmd->out_max_pasid_log2 = max_pasids ? ilog2(max_pasids) : 0;
+	if (max_pasids && dev_is_pci(idev->dev)) {
+		int ctrl = pci_pasid_status(to_pci_dev(idev->dev));
+
+		if (ctrl > 0 && (ctrl & PCI_PASID_CTRL_EXEC))
+			cmd->out_capabilities |= IOMMU_HW_CAP_PCI_PASID_EXEC;
+		if (ctrl > 0 && (ctrl & PCI_PASID_CTRL_PRIV))
+			cmd->out_capabilities |= IOMMU_HW_CAP_PCI_PASID_PRIV;
+	}
+	rc = ifd_ucmd_respond(ucmd, sizeof(*cmd));
+out:
+	kfree(data);
+	ifd_device_put(idev);
+	return rc;
+}

@@ -1,0 +1,177 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Paging HWPTs (see include/iommufd2/hwpt.h) and IOMMU_HWPT_ALLOC.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/err.h>
+#include <linux/iommu.h>
+
+#include "iommufd2/ctx.h"
+#include "iommufd2/device.h"
+#include "iommufd2/hwpt.h"
+#include "iommufd2/ioas.h"
+#include "iommufd2/ucmd.h"
+
+#define IFD_HWPT_PAGING_FLAGS	(IOMMU_HWPT_ALLOC_NEST_PARENT | \
+				 IOMMU_HWPT_ALLOC_DIRTY_TRACKING | \
+				 IOMMU_HWPT_ALLOC_PASID)
+
+/* Teardown with the IOAS's hwpt_lock held by the caller. */
+static void ifd_hwpt_teardown_locked(struct ifd_hwpt *hwpt)
+{
+	if (hwpt->ioas) {
+		lockdep_assert_held(&hwpt->ioas->hwpt_lock);
+		list_del(&hwpt->ioas_link);
+	}
+	if (hwpt->in_map)
+		ifd_iova_map_remove_domain(&hwpt->ioas->map, hwpt->domain);
+	if (hwpt->domain)
+		iommu_domain_free(hwpt->domain);
+	if (hwpt->ioas)
+		ifd_object_release(&hwpt->ioas->obj);
+}
+
+static void ifd_hwpt_destroy(struct ifd_object *obj)
+{
+	struct ifd_hwpt *hwpt = container_of(obj, struct ifd_hwpt, obj);
+	struct ifd_ioas *ioas = hwpt->ioas;
+
+	mutex_lock(&ioas->hwpt_lock);
+	ifd_hwpt_teardown_locked(hwpt);
+	mutex_unlock(&ioas->hwpt_lock);
+}
+
+/* Aborts happen while the allocating path holds ioas->hwpt_lock. */
+static void ifd_hwpt_abort(struct ifd_object *obj)
+{
+	ifd_hwpt_teardown_locked(container_of(obj, struct ifd_hwpt, obj));
+}
+
+static const struct ifd_object_ops ifd_hwpt_ops = {
+	.type = IFD_OBJ_HWPT_PAGING,
+	.destroy = ifd_hwpt_destroy,
+	.abort = ifd_hwpt_abort,
+};
+
+/**
+ * ifd_hwpt_alloc_paging() - a new, unpublished paging HWPT on an IOAS
+ * @ioas: the IOAS; the caller holds a short-term reference and hwpt_lock
+ * @idev: the device the domain is made for
+ * @flags: IOMMU_HWPT_ALLOC_* flags
+ *
+ * Finalize or abort the result (abort with hwpt_lock still held).
+ *
+ * Return: the HWPT or an ERR_PTR: -EOPNOTSUPP for flags the driver does not
+ * support, -EINVAL if the IOAS's mappings don't fit the domain.
+ */
+struct ifd_hwpt *ifd_hwpt_alloc_paging(struct ifd_ioas *ioas,
+				       struct ifd_device *idev, u32 flags)
+{
+	struct ifd_hwpt *hwpt;
+	int rc;
+
+	lockdep_assert_held(&ioas->hwpt_lock);
+	if (flags & ~IFD_HWPT_PAGING_FLAGS)
+		return ERR_PTR(-EOPNOTSUPP);
+	if ((flags & IOMMU_HWPT_ALLOC_DIRTY_TRACKING) &&
+	    !device_iommu_capable(idev->dev, IOMMU_CAP_DIRTY_TRACKING))
+		return ERR_PTR(-EOPNOTSUPP);
+
+	hwpt = ifd_object_alloc(idev->ctx, hwpt, &ifd_hwpt_ops);
+	if (IS_ERR(hwpt))
+		return hwpt;
+	hwpt->ctx = idev->ctx;
+	ifd_object_hold(&ioas->obj);
+	hwpt->ioas = ioas;
+	list_add_tail(&hwpt->ioas_link, &ioas->hwpts);
+	hwpt->pasid_compat = flags & IOMMU_HWPT_ALLOC_PASID;
+
+	hwpt->domain = iommu_paging_domain_alloc_flags(idev->dev, flags);
+	if (IS_ERR(hwpt->domain)) {
+		rc = PTR_ERR(hwpt->domain);
+		hwpt->domain = NULL;
+		goto out_abort;
+	}
+	rc = ifd_iova_map_add_domain(&ioas->map, hwpt->domain);
+	if (rc)
+		goto out_abort;
+	hwpt->in_map = true;
+	return hwpt;
+
+out_abort:
+	ifd_object_abort(idev->ctx, &hwpt->obj);
+	return ERR_PTR(rc);
+}
+
+/**
+ * ifd_hwpt_put_attached() - drop the reference an attached device held
+ * @hwpt: the HWPT; an auto HWPT nobody else uses is removed
+ *
+ * Takes the IOAS's hwpt_lock to remove an auto HWPT: never call it with a
+ * group lock held (attach nests the group lock inside hwpt_lock).
+ */
+void ifd_hwpt_put_attached(struct ifd_hwpt *hwpt)
+{
+	if (hwpt->auto_domain)
+		ifd_object_reap(hwpt->ctx, &hwpt->obj);
+	else
+		ifd_object_release(&hwpt->obj);
+}
+
+int ifd_cmd_hwpt_alloc(struct ifd_ucmd *ucmd)
+{
+	struct iommu_hwpt_alloc *cmd = ucmd->cmd;
+	struct ifd_device *idev;
+	struct ifd_object *pt;
+	struct ifd_ioas *ioas;
+	struct ifd_hwpt *hwpt;
+	int rc;
+
+	if (cmd->__reserved || cmd->__reserved2)
+		return -EOPNOTSUPP;
+	if ((cmd->data_type == IOMMU_HWPT_DATA_NONE && cmd->data_len) ||
+	    (cmd->data_type != IOMMU_HWPT_DATA_NONE && !cmd->data_len))
+		return -EINVAL;
+
+	idev = ifd_device_get(ucmd->ctx, cmd->dev_id);
+	if (IS_ERR(idev))
+		return PTR_ERR(idev);
+	pt = ifd_object_get(ucmd->ctx, cmd->pt_id, IFD_OBJ_ANY);
+	if (IS_ERR(pt)) {
+		rc = -EINVAL;
+		goto out_idev;
+	}
+	/* Nested HWPTs need a vIOMMU-capable driver: none is bound yet. */
+	if (pt->ops->type != IFD_OBJ_IOAS) {
+		rc = pt->ops->type == IFD_OBJ_HWPT_PAGING ? -EOPNOTSUPP :
+							   -EINVAL;
+		goto out_pt;
+	}
+	if (cmd->data_type != IOMMU_HWPT_DATA_NONE ||
+	    (cmd->flags & IOMMU_HWPT_FAULT_ID_VALID)) {
+		rc = -EOPNOTSUPP;
+		goto out_pt;
+	}
+
+	ioas = container_of(pt, struct ifd_ioas, obj);
+	mutex_lock(&ioas->hwpt_lock);
+	hwpt = ifd_hwpt_alloc_paging(ioas, idev, cmd->flags);
+	if (IS_ERR(hwpt)) {
+		rc = PTR_ERR(hwpt);
+		goto out_unlock;
+	}
+	cmd->out_hwpt_id = hwpt->obj.id;
+	rc = ifd_ucmd_respond(ucmd, sizeof(*cmd));
+	if (rc)
+		ifd_object_abort(ucmd->ctx, &hwpt->obj);
+	else
+		ifd_object_finalize(ucmd->ctx, &hwpt->obj);
+out_unlock:
+	mutex_unlock(&ioas->hwpt_lock);
+out_pt:
+	ifd_object_put(pt);
+out_idev:
+	ifd_device_put(idev);
+	return rc;
+}

@@ -1,0 +1,164 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * iommufd2_pci: probe/remove and the character-device lifecycle.  The
+ * rules are in pci_cdev.h.  A device is handed over the standard way:
+ *
+ *   echo iommufd2_pci > /sys/bus/pci/devices/$BDF/driver_override
+ *   echo $BDF > /sys/bus/pci/drivers_probe
+ *
+ * and its node is named in /sys/bus/pci/devices/$BDF/iommufd2-dev/.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/fs.h>
+#include <linux/idr.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+
+#include "iommufd2/kapi.h"
+#include "pci_cdev.h"
+
+#define IFD2_PCI_MINORS	256
+
+static dev_t ifd2_pci_devt;
+static DEFINE_IDA(ifd2_pci_minors);
+
+static char *ifd2_pci_devnode(const struct device *dev, umode_t *mode)
+{
+	return kasprintf(GFP_KERNEL, "iommufd2-dev/%s", dev_name(dev));
+}
+
+static const struct class ifd2_pci_class = {
+	.name = "iommufd2-dev",
+	.devnode = ifd2_pci_devnode,
+};
+
+/* The last reference to the class device frees everything. */
+static void ifd2_pci_release(struct device *dev)
+{
+	struct ifd2_pci *state = container_of(dev, struct ifd2_pci, dev);
+
+	ida_free(&ifd2_pci_minors, MINOR(dev->devt));
+	mutex_destroy(&state->lock);
+	kfree(state);
+}
+
+static int ifd2_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
+{
+	struct ifd2_pci *state;
+	int minor, rc;
+
+	rc = pcim_enable_device(pdev);
+	if (rc)
+		return rc;
+	rc = pcim_request_all_regions(pdev, KBUILD_MODNAME);
+	if (rc)
+		return rc;
+
+	minor = ida_alloc_max(&ifd2_pci_minors, IFD2_PCI_MINORS - 1,
+			      GFP_KERNEL);
+	if (minor < 0)
+		return minor;
+	state = kzalloc_obj(*state, GFP_KERNEL);
+	if (!state) {
+		ida_free(&ifd2_pci_minors, minor);
+		return -ENOMEM;
+	}
+	refcount_set(&state->live, 1);
+	mutex_init(&state->lock);
+	INIT_LIST_HEAD(&state->files);
+	state->pdev = pdev;
+
+	device_initialize(&state->dev);
+	state->dev.class = &ifd2_pci_class;
+	state->dev.parent = &pdev->dev;
+	state->dev.devt = MKDEV(MAJOR(ifd2_pci_devt), minor);
+	state->dev.release = ifd2_pci_release;
+	rc = dev_set_name(&state->dev, "dev%d", minor);
+	if (rc)
+		goto out_put;
+	cdev_init(&state->cdev, &ifd2_pci_fops);
+	state->cdev.owner = THIS_MODULE;
+	rc = cdev_device_add(&state->cdev, &state->dev);
+	if (rc)
+		goto out_put;
+
+	pci_set_master(pdev);
+	pci_set_drvdata(pdev, state);
+	return 0;
+
+out_put:
+	put_device(&state->dev);	/* frees the minor and the state */
+	return rc;
+}
+
+/*
+ * The PCI device is going (driver unbind or hot removal): no new opens,
+ * every bound file loses its iommufd2 binding (DMA stops, ownership goes
+ * back to the kernel), BAR mappings are zapped, and later ioctls see
+ * ENODEV.  The state's memory stays until the last file closes.
+ */
+static void ifd2_pci_remove(struct pci_dev *pdev)
+{
+	struct ifd2_pci *state = pci_get_drvdata(pdev);
+	struct ifd2_pci_file *df;
+
+	cdev_device_del(&state->cdev, &state->dev);
+
+	mutex_lock(&state->lock);
+	list_for_each_entry(df, &state->files, link) {
+		ifd2_pci_file_unbind(df);
+		unmap_mapping_range(df->file->f_mapping, 0, 0, true);
+	}
+	state->pdev = NULL;
+	mutex_unlock(&state->lock);
+
+	pci_clear_master(pdev);
+	ifd2_pci_put_live(state);
+	put_device(&state->dev);
+}
+
+static struct pci_driver ifd2_pci_driver = {
+	.name = KBUILD_MODNAME,
+	.probe = ifd2_pci_probe,
+	.remove = ifd2_pci_remove,
+	/* DMA ownership moves to the iommufd2 context on bind. */
+	.driver_managed_dma = true,
+};
+
+static int __init ifd2_pci_init(void)
+{
+	int rc;
+
+	rc = alloc_chrdev_region(&ifd2_pci_devt, 0, IFD2_PCI_MINORS,
+				 "iommufd2-dev");
+	if (rc)
+		return rc;
+	rc = class_register(&ifd2_pci_class);
+	if (rc)
+		goto out_chrdev;
+	rc = pci_register_driver(&ifd2_pci_driver);
+	if (rc)
+		goto out_class;
+	return 0;
+
+out_class:
+	class_unregister(&ifd2_pci_class);
+out_chrdev:
+	unregister_chrdev_region(ifd2_pci_devt, IFD2_PCI_MINORS);
+	return rc;
+}
+
+static void __exit ifd2_pci_exit(void)
+{
+	pci_unregister_driver(&ifd2_pci_driver);
+	class_unregister(&ifd2_pci_class);
+	unregister_chrdev_region(ifd2_pci_devt, IFD2_PCI_MINORS);
+}
+
+module_init(ifd2_pci_init);
+module_exit(ifd2_pci_exit);
+
+MODULE_DESCRIPTION("PCI device driver handing devices to iommufd2 through VFIO-style cdev ioctls");
+MODULE_LICENSE("GPL");
+MODULE_IMPORT_NS("IOMMUFD2");

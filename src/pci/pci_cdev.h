@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * iommufd2_pci: a PCI driver that gives each bound device a character
+ * device speaking VFIO's cdev ioctls (bind to an iommufd2 context,
+ * attach/detach page tables, device and region info, BAR mmap).
+ *
+ * Lifecycle (DESIGN.md 4.8).  struct ifd2_pci embeds the class device and
+ * the cdev; the cdev is added with cdev_device_add(), so an open cdev pins
+ * the device's memory, which is freed only from the device release.
+ * @live counts the registration plus each open file: open takes it with
+ * refcount_inc_not_zero() and fails once remove has dropped the
+ * registration and the last file closed; while other files keep it up,
+ * open checks @pdev under @lock.  @lock protects @pdev (NULL once the PCI
+ * device is gone)
+ * and @files; remove takes it to unbind every file's device from its
+ * iommufd2 context and to zap BAR mappings, so a later ioctl sees ENODEV
+ * and no path dereferences a departed device.
+ */
+#ifndef IOMMUFD2_PCI_CDEV_H
+#define IOMMUFD2_PCI_CDEV_H
+
+#include <linux/cdev.h>
+#include <linux/device.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/pci.h>
+#include <linux/refcount.h>
+#include <linux/xarray.h>
+
+struct ifd_ctx;
+struct ifd_device;
+
+/**
+ * struct ifd2_pci - one PCI device bound to iommufd2_pci
+ * @dev: the class device (iommufd2-devN), child of the PCI device
+ * @cdev: its character device
+ * @live: registration plus open files; zero once the device is gone
+ * @lock: protects @pdev and @files
+ * @pdev: the PCI device, NULL after remove
+ * @files: open files (struct ifd2_pci_file)
+ */
+struct ifd2_pci {
+	struct device dev;
+	struct cdev cdev;
+	refcount_t live;
+	struct mutex lock;	/* see above */
+	struct pci_dev *pdev;
+	struct list_head files;
+};
+
+/**
+ * struct ifd2_pci_file - one open of the character device
+ * @state: the device
+ * @link: in @state's file list
+ * @file: the open file
+ * @ctx: the iommufd2 context bound to, or NULL
+ * @idev: the bound device in @ctx
+ * @attached: PASIDs (IOMMU_NO_PASID for the RID) currently attached
+ */
+struct ifd2_pci_file {
+	struct ifd2_pci *state;
+	struct list_head link;
+	struct file *file;
+	struct ifd_ctx *ctx;
+	struct ifd_device *idev;
+	struct xarray attached;
+};
+
+extern const struct file_operations ifd2_pci_fops;
+
+/* Zero only once the device is gone and every file closed. */
+static inline void ifd2_pci_put_live(struct ifd2_pci *state)
+{
+	if (refcount_dec_and_test(&state->live))
+		dev_dbg(&state->dev, "last user gone\n");
+}
+
+void ifd2_pci_file_unbind(struct ifd2_pci_file *df);
+
+#endif /* IOMMUFD2_PCI_CDEV_H */

@@ -1,0 +1,542 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Real devices through iommufd2_pci: binding, HWPTs, RID attach / replace /
+ * detach proven by DMA from QEMU's iommu-testdev (which checks where its
+ * write landed) and edu, reserved regions, hardware info, bad input, and
+ * hot-unplug / driver unbind while bound and attached.
+ */
+#include <pthread.h>
+#include <signal.h>
+#include <stddef.h>
+
+#include "kselftest_harness.h"
+#include "ifd2_dev.h"
+
+#define PAGE 4096UL
+#define TEST_IOVA 0x40000000ULL
+
+struct dev_ctx {
+	char bdf[256];
+	int iommufd;
+	int devfd;
+	__u32 devid;
+	volatile __u32 *bar;
+	size_t bar_len;
+};
+
+static int dev_setup(struct dev_ctx *d, const char *id)
+{
+	memset(d, 0, sizeof(*d));
+	d->iommufd = d->devfd = -1;
+	if (ifd2_find_pci(id, d->bdf, sizeof(d->bdf)))
+		return -1;
+	if (ifd2_pci_bind_driver(d->bdf))
+		return -2;
+	d->iommufd = ifd2_open();
+	d->devfd = ifd2_pci_open(d->bdf);
+	if (d->iommufd < 0 || d->devfd < 0)
+		return -3;
+	if (ifd2_dev_bind(d->devfd, d->iommufd, &d->devid))
+		return -4;
+	d->bar = ifd2_map_bar(d->devfd, 0, &d->bar_len);
+	return d->bar == MAP_FAILED ? -5 : 0;
+}
+
+static void dev_teardown(struct dev_ctx *d)
+{
+	if (d->bar && d->bar != MAP_FAILED)
+		munmap((void *)d->bar, d->bar_len);
+	if (d->devfd >= 0)
+		close(d->devfd);
+	if (d->iommufd >= 0)
+		close(d->iommufd);
+}
+
+/* A locked, touched page of our memory and its guest-physical address. */
+static __u32 *dma_page(__u64 *gpa)
+{
+	__u32 *p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE,
+			MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	memset(p, 0, PAGE);
+	*gpa = ifd2_gpa(p);
+	return p;
+}
+
+static int map_fixed(int fd, __u32 ioas, void *va, __u64 len, __u64 iova)
+{
+	return ifd2_map(fd, ioas, va, len, &iova, IFD2_FIXED);
+}
+
+FIXTURE(testdev) {
+	struct dev_ctx d;
+	__u32 ioas;
+	__u32 *buf;
+	__u64 gpa;
+};
+
+FIXTURE_SETUP(testdev)
+{
+	int rc = dev_setup(&self->d, TESTDEV_ID);
+
+	if (rc == -1)
+		SKIP(return, "no iommu-testdev on this machine");
+	ASSERT_EQ(0, rc);
+	ASSERT_EQ(0, ifd2_ioas_alloc(self->d.iommufd, &self->ioas));
+	self->buf = dma_page(&self->gpa);
+	ASSERT_NE(NULL, self->buf);
+	ASSERT_NE(0, self->gpa);
+}
+
+FIXTURE_TEARDOWN(testdev)
+{
+	dev_teardown(&self->d);
+}
+
+TEST_F(testdev, device_info_and_regions)
+{
+	struct vfio_device_info info = { .argsz = sizeof(info) };
+	struct vfio_region_info region = { .argsz = sizeof(region) };
+
+	ASSERT_EQ(0, ifd2_ioctl(self->d.devfd, VFIO_DEVICE_GET_INFO, &info));
+	EXPECT_TRUE(info.flags & VFIO_DEVICE_FLAGS_PCI);
+	EXPECT_EQ(VFIO_PCI_NUM_REGIONS, info.num_regions);
+
+	ASSERT_EQ(0, ifd2_ioctl(self->d.devfd, VFIO_DEVICE_GET_REGION_INFO,
+				&region));
+	EXPECT_EQ(4096, region.size);
+	EXPECT_TRUE(region.flags & VFIO_REGION_INFO_FLAG_MMAP);
+	region.index = VFIO_PCI_NUM_REGIONS;
+	EXPECT_EQ(EINVAL, ifd2_ioctl(self->d.devfd,
+				     VFIO_DEVICE_GET_REGION_INFO, &region));
+	info.argsz = 4;
+	EXPECT_EQ(EINVAL, ifd2_ioctl(self->d.devfd, VFIO_DEVICE_GET_INFO,
+				     &info));
+	/* The BAR answers: the result register is idle. */
+	EXPECT_EQ(0xffffffffu, self->d.bar[TESTDEV_RESULT / 4]);
+}
+
+TEST_F(testdev, dma_attach_replace_detach)
+{
+	__u64 gpa_b;
+	__u32 *buf_b = dma_page(&gpa_b);
+	__u32 other, pt;
+
+	ASSERT_NE(NULL, buf_b);
+	ASSERT_EQ(0, map_fixed(self->d.iommufd, self->ioas, self->buf, PAGE,
+			       TEST_IOVA));
+
+	/* Attached to IOAS A: the pattern lands in A's buffer. */
+	pt = self->ioas;
+	ASSERT_EQ(0, ifd2_dev_attach(self->d.devfd, &pt));
+	EXPECT_NE(self->ioas, pt);	/* the auto HWPT's ID */
+	EXPECT_EQ(1, ifd2_counter("hwpt_paging"));
+	EXPECT_EQ(TESTDEV_OK, testdev_dma(self->d.bar, TEST_IOVA, 4,
+					  self->gpa));
+	EXPECT_EQ(TESTDEV_PATTERN, self->buf[0]);
+	/* An IOVA nothing is mapped at faults. */
+	EXPECT_EQ(TESTDEV_FAULT, testdev_dma(self->d.bar, TEST_IOVA + 16 * PAGE,
+					     4, self->gpa));
+
+	/* Replace with IOAS B, another buffer at the same IOVA. */
+	self->buf[0] = 0;
+	ASSERT_EQ(0, ifd2_ioas_alloc(self->d.iommufd, &other));
+	ASSERT_EQ(0, map_fixed(self->d.iommufd, other, buf_b, PAGE,
+			       TEST_IOVA));
+	pt = other;
+	ASSERT_EQ(0, ifd2_dev_attach(self->d.devfd, &pt));
+	EXPECT_EQ(TESTDEV_OK, testdev_dma(self->d.bar, TEST_IOVA, 4, gpa_b));
+	EXPECT_EQ(TESTDEV_PATTERN, buf_b[0]);
+	EXPECT_EQ(0, self->buf[0]);
+	/* A's auto HWPT went away with its last device. */
+	EXPECT_EQ(1, ifd2_counter("hwpt_paging"));
+
+	/* Detached: DMA is blocked. */
+	ASSERT_EQ(0, ifd2_dev_detach(self->d.devfd));
+	buf_b[0] = 0;
+	EXPECT_EQ(TESTDEV_FAULT, testdev_dma(self->d.bar, TEST_IOVA, 4,
+					     gpa_b));
+	EXPECT_EQ(0, buf_b[0]);
+	EXPECT_EQ(0, ifd2_counter("hwpt_paging"));
+	/* Detaching again is harmless. */
+	EXPECT_EQ(0, ifd2_dev_detach(self->d.devfd));
+}
+
+TEST_F(testdev, unmap_while_attached_faults)
+{
+	__u32 pt = self->ioas;
+
+	ASSERT_EQ(0, ifd2_dev_attach(self->d.devfd, &pt));
+	/* Mapped after the attach: mirrored into the domain at once. */
+	ASSERT_EQ(0, map_fixed(self->d.iommufd, self->ioas, self->buf, PAGE,
+			       TEST_IOVA));
+	EXPECT_EQ(TESTDEV_OK, testdev_dma(self->d.bar, TEST_IOVA, 4,
+					  self->gpa));
+	ASSERT_EQ(0, ifd2_unmap(self->d.iommufd, self->ioas, TEST_IOVA, PAGE,
+				NULL));
+	self->buf[0] = 0;
+	EXPECT_EQ(TESTDEV_FAULT, testdev_dma(self->d.bar, TEST_IOVA, 4,
+					     self->gpa));
+	EXPECT_EQ(0, self->buf[0]);
+}
+
+static int hwpt_alloc(int fd, __u32 dev, __u32 pt, __u32 flags, __u32 *out)
+{
+	struct iommu_hwpt_alloc cmd = {
+		.size = sizeof(cmd),
+		.flags = flags,
+		.dev_id = dev,
+		.pt_id = pt,
+	};
+	int rc = ifd2_ioctl(fd, IOMMU_HWPT_ALLOC, &cmd);
+
+	if (!rc && out)
+		*out = cmd.out_hwpt_id;
+	return rc;
+}
+
+TEST_F(testdev, explicit_hwpt)
+{
+	int fd = self->d.iommufd;
+	__u32 hwpt, pt, hwpt2;
+
+	ASSERT_EQ(0, map_fixed(fd, self->ioas, self->buf, PAGE, TEST_IOVA));
+	ASSERT_EQ(0, hwpt_alloc(fd, self->d.devid, self->ioas, 0, &hwpt));
+	/* The IOAS is in use by the HWPT. */
+	EXPECT_EQ(EBUSY, ifd2_destroy(fd, self->ioas));
+	pt = hwpt;
+	ASSERT_EQ(0, ifd2_dev_attach(self->d.devfd, &pt));
+	EXPECT_EQ(hwpt, pt);
+	EXPECT_EQ(TESTDEV_OK, testdev_dma(self->d.bar, TEST_IOVA, 4,
+					  self->gpa));
+	EXPECT_EQ(TESTDEV_PATTERN, self->buf[0]);
+	/* Attached: the HWPT can't go; the device ID is never the user's. */
+	EXPECT_EQ(EBUSY, ifd2_destroy(fd, hwpt));
+	EXPECT_EQ(EBUSY, ifd2_destroy(fd, self->d.devid));
+
+	/* Replace between two explicit HWPTs of the same IOAS. */
+	ASSERT_EQ(0, hwpt_alloc(fd, self->d.devid, self->ioas, 0, &hwpt2));
+	pt = hwpt2;
+	ASSERT_EQ(0, ifd2_dev_attach(self->d.devfd, &pt));
+	EXPECT_EQ(0, ifd2_destroy(fd, hwpt));
+	self->buf[0] = 0;
+	EXPECT_EQ(TESTDEV_OK, testdev_dma(self->d.bar, TEST_IOVA, 4,
+					  self->gpa));
+	EXPECT_EQ(TESTDEV_PATTERN, self->buf[0]);
+
+	ASSERT_EQ(0, ifd2_dev_detach(self->d.devfd));
+	EXPECT_EQ(0, ifd2_destroy(fd, hwpt2));
+	EXPECT_EQ(0, ifd2_destroy(fd, self->ioas));
+}
+
+TEST_F(testdev, hwpt_alloc_bad_input)
+{
+	int fd = self->d.iommufd;
+	struct iommu_hwpt_alloc cmd = {
+		.size = sizeof(cmd),
+		.dev_id = self->d.devid,
+		.pt_id = self->ioas,
+	};
+	long hwpts = ifd2_counter("hwpt_paging");
+	__u32 hwpt;
+
+	EXPECT_EQ(EOPNOTSUPP, hwpt_alloc(fd, self->d.devid, self->ioas,
+					 1u << 7, NULL));
+	EXPECT_EQ(ENOENT, hwpt_alloc(fd, self->ioas, self->ioas, 0, NULL));
+	EXPECT_EQ(EINVAL, hwpt_alloc(fd, self->d.devid, self->ioas + 50, 0,
+				     NULL));
+	EXPECT_EQ(EINVAL, hwpt_alloc(fd, self->d.devid, self->d.devid, 0,
+				     NULL));
+	cmd.__reserved = 1;
+	EXPECT_EQ(EOPNOTSUPP, ifd2_ioctl(fd, IOMMU_HWPT_ALLOC, &cmd));
+	cmd.__reserved = 0;
+	cmd.data_len = 8;
+	EXPECT_EQ(EINVAL, ifd2_ioctl(fd, IOMMU_HWPT_ALLOC, &cmd));
+	cmd.data_len = 0;
+	cmd.data_type = IOMMU_HWPT_DATA_VTD_S1;
+	EXPECT_EQ(EINVAL, ifd2_ioctl(fd, IOMMU_HWPT_ALLOC, &cmd));
+	/* A HWPT parent asks for nesting, which these drivers lack here. */
+	ASSERT_EQ(0, hwpt_alloc(fd, self->d.devid, self->ioas, 0, &hwpt));
+	EXPECT_EQ(EOPNOTSUPP, hwpt_alloc(fd, self->d.devid, hwpt, 0, NULL));
+	EXPECT_EQ(0, ifd2_destroy(fd, hwpt));
+	EXPECT_EQ(hwpts, ifd2_counter("hwpt_paging"));
+}
+
+TEST_F(testdev, attach_bad_input)
+{
+	__u32 pt, hwpt;
+	int other_fd;
+
+	/* No such object, or an object that is no page table. */
+	pt = self->ioas + 100;
+	EXPECT_EQ(ENOENT, ifd2_dev_attach(self->d.devfd, &pt));
+	pt = self->d.devid;
+	EXPECT_EQ(EINVAL, ifd2_dev_attach(self->d.devfd, &pt));
+	/* A PASID needs a PASID-capable HWPT and device. */
+	ASSERT_EQ(0, hwpt_alloc(self->d.iommufd, self->d.devid, self->ioas, 0,
+				&hwpt));
+	EXPECT_EQ(EINVAL, ifd2_dev_attach_pasid(self->d.devfd, 1, hwpt));
+	EXPECT_EQ(EINVAL, ifd2_dev_attach_pasid(self->d.devfd, 1,
+						self->ioas));
+	/* Bind twice, or bind to a file that is not iommufd2. */
+	EXPECT_EQ(EINVAL, ifd2_dev_bind(self->d.devfd, self->d.iommufd, NULL));
+	other_fd = ifd2_pci_open(self->d.bdf);
+	ASSERT_LE(0, other_fd);
+	EXPECT_EQ(EBADFD, ifd2_dev_bind(other_fd, other_fd, NULL));
+	EXPECT_EQ(EBADF, ifd2_dev_bind(other_fd, 12345, NULL));
+	/* Unbound file: nothing to attach. */
+	pt = self->ioas;
+	EXPECT_EQ(EINVAL, ifd2_dev_attach(other_fd, &pt));
+	close(other_fd);
+	/* Nothing above changed the device: still detached. */
+	EXPECT_EQ(1, ifd2_counter("hwpt_paging"));
+	EXPECT_EQ(0, ifd2_destroy(self->d.iommufd, hwpt));
+}
+
+TEST_F(testdev, second_owner_is_busy)
+{
+	int fd2 = ifd2_open(), devfd2 = ifd2_pci_open(self->d.bdf);
+
+	ASSERT_LE(0, fd2);
+	ASSERT_LE(0, devfd2);
+	/* Another context cannot take the device's group. */
+	EXPECT_EQ(EBUSY, ifd2_dev_bind(devfd2, fd2, NULL));
+	EXPECT_EQ(0, ifd2_counter("device") - 1);
+	close(devfd2);
+	close(fd2);
+}
+
+static int iova_ranges(int fd, __u32 ioas, struct iommu_iova_range *r,
+		       __u32 *n)
+{
+	struct iommu_ioas_iova_ranges cmd = {
+		.size = sizeof(cmd),
+		.ioas_id = ioas,
+		.num_iovas = *n,
+		.allowed_iovas = (uintptr_t)r,
+	};
+	int rc = ifd2_ioctl(fd, IOMMU_IOAS_IOVA_RANGES, &cmd);
+
+	*n = cmd.num_iovas;
+	return rc;
+}
+
+TEST_F(testdev, reserved_regions_follow_attach)
+{
+	struct iommu_iova_range r[8];
+	__u64 msi = 0xfee00000;
+	__u32 n = 8, pt = self->ioas, i;
+	bool msi_reserved = true;
+
+	ASSERT_EQ(0, ifd2_dev_attach(self->d.devfd, &pt));
+	ASSERT_EQ(0, iova_ranges(self->d.iommufd, self->ioas, r, &n));
+	/* Usable space is split around the MSI window. */
+	EXPECT_LT(1, n);
+	for (i = 0; i < n; i++)
+		if (r[i].start <= msi && msi <= r[i].last)
+			msi_reserved = false;
+	EXPECT_TRUE(msi_reserved);
+	EXPECT_EQ(EINVAL, map_fixed(self->d.iommufd, self->ioas, self->buf,
+				    PAGE, msi));
+	/* Mappings now need IOMMU page alignment. */
+	EXPECT_EQ(EINVAL, map_fixed(self->d.iommufd, self->ioas, self->buf,
+				    PAGE, TEST_IOVA + 8));
+
+	/* Detach lifts the device's reservations. */
+	ASSERT_EQ(0, ifd2_dev_detach(self->d.devfd));
+	n = 8;
+	ASSERT_EQ(0, iova_ranges(self->d.iommufd, self->ioas, r, &n));
+	EXPECT_EQ(1, n);
+	/* A mapping in the MSI window blocks a later attach. */
+	ASSERT_EQ(0, map_fixed(self->d.iommufd, self->ioas, self->buf, PAGE,
+			       msi));
+	pt = self->ioas;
+	EXPECT_EQ(EADDRINUSE, ifd2_dev_attach(self->d.devfd, &pt));
+	EXPECT_EQ(0, ifd2_counter("hwpt_paging"));
+}
+
+TEST_F(testdev, hw_info)
+{
+	struct iommu_hw_info_vtd vtd;
+	struct iommu_hw_info info = {
+		.size = sizeof(info),
+		.dev_id = self->d.devid,
+		.data_len = sizeof(vtd),
+		.data_uptr = (uintptr_t)&vtd,
+	};
+
+	memset(&vtd, 0xff, sizeof(vtd));
+	ASSERT_EQ(0, ifd2_ioctl(self->d.iommufd, IOMMU_GET_HW_INFO, &info));
+	/* No PASID capability on this device: width 0. */
+	EXPECT_EQ(0, info.out_max_pasid_log2);
+	if (info.out_data_type == IOMMU_HW_INFO_TYPE_INTEL_VTD) {
+		EXPECT_EQ(sizeof(vtd), info.data_len);
+		EXPECT_NE(0, vtd.cap_reg);
+	} else {
+		/* virtio-iommu has no hardware info; the buffer is zeroed. */
+		EXPECT_EQ(IOMMU_HW_INFO_TYPE_NONE, info.out_data_type);
+		EXPECT_EQ(0, info.data_len);
+		EXPECT_EQ(0, vtd.cap_reg);
+	}
+	info.flags = 1u << 5;
+	EXPECT_EQ(EOPNOTSUPP, ifd2_ioctl(self->d.iommufd, IOMMU_GET_HW_INFO,
+					 &info));
+	info.flags = 0;
+	info.__reserved[1] = 1;
+	EXPECT_EQ(EOPNOTSUPP, ifd2_ioctl(self->d.iommufd, IOMMU_GET_HW_INFO,
+					 &info));
+	info.__reserved[1] = 0;
+	info.dev_id = self->ioas;
+	EXPECT_EQ(ENOENT, ifd2_ioctl(self->d.iommufd, IOMMU_GET_HW_INFO,
+				     &info));
+}
+
+TEST_F(testdev, close_iommufd_before_device)
+{
+	long ctxs = ifd2_counter("contexts");
+	__u32 pt = self->ioas;
+
+	ASSERT_EQ(0, map_fixed(self->d.iommufd, self->ioas, self->buf, PAGE,
+			       TEST_IOVA));
+	ASSERT_EQ(0, ifd2_dev_attach(self->d.devfd, &pt));
+	close(self->d.iommufd);
+	self->d.iommufd = -1;
+	/* The bound device keeps the context, and DMA still works. */
+	EXPECT_EQ(ctxs, ifd2_counter("contexts"));
+	EXPECT_EQ(TESTDEV_OK, testdev_dma(self->d.bar, TEST_IOVA, 4,
+					  self->gpa));
+	munmap((void *)self->d.bar, self->d.bar_len);
+	self->d.bar = NULL;
+	close(self->d.devfd);
+	self->d.devfd = -1;
+	EXPECT_EQ(ctxs - 1, ifd2_counter("contexts"));
+	EXPECT_EQ(0, ifd2_counter("device"));
+	EXPECT_EQ(0, ifd2_counter("hwpt_paging"));
+	EXPECT_EQ(0, ifd2_counter("ioas"));
+	EXPECT_EQ(0, ifd2_counter("pinned_pages"));
+}
+
+static void put_device_back(const char *bdf)
+{
+	char path[300];
+
+	snprintf(path, sizeof(path), IFD2_SYSFS_PCI "/%s", bdf);
+	if (access(path, F_OK))
+		ifd2_write_file("/sys/bus/pci/rescan", "1");
+	ifd2_pci_bind_driver(bdf);
+}
+
+/* Removing the device (hot-unplug or driver unbind) while in use. */
+static void check_device_gone(struct __test_metadata *_metadata,
+			      struct dev_ctx *d)
+{
+	struct vfio_device_info info = { .argsz = sizeof(info) };
+	__u32 pt = 1;
+
+	EXPECT_EQ(ENODEV, ifd2_ioctl(d->devfd, VFIO_DEVICE_GET_INFO, &info));
+	EXPECT_EQ(ENODEV, ifd2_dev_attach(d->devfd, &pt));
+	EXPECT_EQ(0, ifd2_counter("device"));
+	EXPECT_EQ(0, ifd2_counter("hwpt_paging"));
+	/* The BAR mapping is gone too: the next access would fault. */
+	munmap((void *)d->bar, d->bar_len);
+	d->bar = NULL;
+}
+
+TEST_F(testdev, hot_unplug_while_attached)
+{
+	char path[300];
+	__u32 pt = self->ioas;
+
+	ASSERT_EQ(0, map_fixed(self->d.iommufd, self->ioas, self->buf, PAGE,
+			       TEST_IOVA));
+	ASSERT_EQ(0, ifd2_dev_attach(self->d.devfd, &pt));
+	snprintf(path, sizeof(path), IFD2_SYSFS_PCI "/%s/remove", self->d.bdf);
+	ASSERT_EQ(0, ifd2_write_file(path, "1"));
+	check_device_gone(_metadata, &self->d);
+	/* The context still works and closes cleanly. */
+	EXPECT_EQ(0, ifd2_unmap(self->d.iommufd, self->ioas, TEST_IOVA, PAGE,
+				NULL));
+	dev_teardown(&self->d);
+	self->d.devfd = self->d.iommufd = -1;
+	EXPECT_EQ(0, ifd2_counter("pinned_pages"));
+	put_device_back(self->d.bdf);
+	snprintf(path, sizeof(path), IFD2_SYSFS_PCI "/%s", self->d.bdf);
+	EXPECT_EQ(0, access(path, F_OK));
+}
+
+TEST_F(testdev, driver_unbind_while_attached)
+{
+	__u32 pt = self->ioas;
+
+	ASSERT_EQ(0, ifd2_dev_attach(self->d.devfd, &pt));
+	ASSERT_EQ(0, ifd2_write_file("/sys/bus/pci/drivers/" IFD2_PCI_DRIVER
+				     "/unbind", self->d.bdf));
+	check_device_gone(_metadata, &self->d);
+	dev_teardown(&self->d);
+	self->d.devfd = self->d.iommufd = -1;
+	put_device_back(self->d.bdf);
+}
+
+/* edu: RAM -> device and device -> RAM through an IOVA. */
+#define EDU_DMA_SRC	0x80
+#define EDU_DMA_DST	0x88
+#define EDU_DMA_COUNT	0x90
+#define EDU_DMA_CMD	0x98
+#define EDU_CMD_START	1
+#define EDU_CMD_TO_RAM	2
+#define EDU_BUF		0x40000
+
+static int edu_dma(volatile __u32 *bar, __u64 src, __u64 dst, __u64 len,
+		   __u64 cmd)
+{
+	volatile __u64 *regs = (volatile __u64 *)bar;
+	int spins;
+
+	regs[EDU_DMA_SRC / 8] = src;
+	regs[EDU_DMA_DST / 8] = dst;
+	regs[EDU_DMA_COUNT / 8] = len;
+	regs[EDU_DMA_CMD / 8] = cmd | EDU_CMD_START;
+	for (spins = 0; spins < 5000; spins++) {
+		if (!(regs[EDU_DMA_CMD / 8] & EDU_CMD_START))
+			return 0;
+		usleep(1000);
+	}
+	return -1;
+}
+
+TEST(edu_dma_both_directions)
+{
+	struct dev_ctx d;
+	__u64 gpa, iova = TEST_IOVA;
+	unsigned char *buf;
+	__u32 ioas, pt;
+	int rc = dev_setup(&d, EDU_ID), i;
+
+	if (rc == -1)
+		SKIP(return, "no edu device on this machine");
+	ASSERT_EQ(0, rc);
+	ASSERT_EQ(0, ifd2_ioas_alloc(d.iommufd, &ioas));
+	buf = (unsigned char *)dma_page(&gpa);
+	ASSERT_NE(NULL, buf);
+	for (i = 0; i < 1024; i++)
+		buf[i] = i * 7;
+	ASSERT_EQ(0, map_fixed(d.iommufd, ioas, buf, PAGE, iova));
+	pt = ioas;
+	ASSERT_EQ(0, ifd2_dev_attach(d.devfd, &pt));
+
+	/* RAM -> device buffer, then wipe RAM, then device -> RAM. */
+	ASSERT_EQ(0, edu_dma(d.bar, iova, EDU_BUF, 1024, 0));
+	memset(buf, 0, 1024);
+	ASSERT_EQ(0, edu_dma(d.bar, EDU_BUF, iova + 1024, 1024,
+			     EDU_CMD_TO_RAM));
+	for (i = 0; i < 1024; i++)
+		if (buf[1024 + i] != (unsigned char)(i * 7))
+			break;
+	EXPECT_EQ(1024, i);
+	EXPECT_EQ(0, buf[0]);
+	dev_teardown(&d);
+}
+
+TEST_HARNESS_MAIN
