@@ -71,8 +71,7 @@ static inline int ifd2_find_pci(const char *id, char *bdf, size_t len)
 		device[strcspn(device, "\n")] = 0;
 		snprintf(both, sizeof(both), "%s %s", vendor, device);
 		if (!strcmp(both, id)) {
-			strncpy(bdf, e->d_name, len - 1);
-			bdf[len - 1] = 0;
+			snprintf(bdf, len, "%.*s", (int)len - 1, e->d_name);
 			rc = 0;
 			break;
 		}
