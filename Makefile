@@ -13,8 +13,8 @@ CHECKPATCH ?= $(KDIR)/scripts/checkpatch.pl
 # Not a tree (no MAINTAINERS), and macro arguments we reuse only ever sit
 # inside typeof()/sizeof().
 CHECKPATCH_IGNORE = SPDX_LICENSE_TAG,FILE_PATH_CHANGES,MACRO_ARG_REUSE
-SOURCES = $(wildcard src/*.c src/pci/*.[ch] include/iommufd2/*.h \
-	    uapi/iommufd2/*.h)
+SOURCES = $(filter-out %.mod.c,$(wildcard src/*.c src/pci/*.[ch] \
+	    include/iommufd2/*.h uapi/iommufd2/*.h tests/mock/*.[ch]))
 
 all: modules
 
@@ -28,6 +28,9 @@ lint:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 C=2 \
 		IFD_IOMMU_PRIV_DIR=$(IFD_IOMMU_PRIV_DIR) modules 2>&1 | tee .lint.log
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/tests/mock W=1 C=2 \
+		KBUILD_EXTRA_SYMBOLS=$(CURDIR)/Module.symvers modules 2>&1 | \
+		tee -a .lint.log
 	@! grep -E "warning:|error:" .lint.log
 	$(CHECKPATCH) --no-tree --strict --quiet --show-types \
 		--ignore $(CHECKPATCH_IGNORE) -f $(SOURCES)
@@ -42,8 +45,14 @@ check:
 bench:
 	tests/bench/bench.sh bench
 
+# The test-only mock IOMMU module, against this tree's Module.symvers.
+mock: modules
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/tests/mock \
+		KBUILD_EXTRA_SYMBOLS=$(CURDIR)/Module.symvers modules
+
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null || true
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/tests/mock clean 2>/dev/null || true
 	rm -rf generated .lint.log
 
-.PHONY: all modules lint demo check bench clean
+.PHONY: all modules lint mock demo check bench clean

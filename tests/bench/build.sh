@@ -33,6 +33,12 @@ in_root bash -c "
 " >"$BUILD/dkms.log" 2>&1 || { tail -n 30 "$BUILD/dkms.log" >&2; die "dkms failed (build/dkms.log)"; }
 grep -E '^iommufd2/' "$BUILD/dkms.log" | sed 's/^/[bench] dkms status: /' >&2
 
+log "building the mock IOMMU module"
+copy_sources "$BUILD/kmod"
+in_root make -C /bench/build/kmod KDIR=/lib/modules/$krel/build mock \
+	>"$BUILD/mock-build.log" 2>&1 ||
+	{ tail -n 30 "$BUILD/mock-build.log" >&2; die "mock build failed"; }
+
 log "building guest programs"
 in_root make -s -C /bench/tests KSFT=/ksrc/tools/testing/selftests \
 	OUT=/bench/build/guest >"$BUILD/tests-build.log" 2>&1 ||

@@ -40,17 +40,16 @@ kernel_selftest() {
 }
 
 unload() {
-	echo "1..2"
-	if rmmod iommufd2_pci; then
-		echo "ok 1 iommufd2_pci unloads once every file is closed"
-	else
-		echo "not ok 1 iommufd2_pci unloads once every file is closed"
-	fi
-	if rmmod iommufd2; then
-		echo "ok 2 iommufd2 unloads once every file is closed"
-	else
-		echo "not ok 2 iommufd2 unloads once every file is closed"
-	fi
+	n=0
+	echo "1..3"
+	for m in iommufd2_mock iommufd2_pci iommufd2; do
+		n=$((n + 1))
+		if rmmod $m; then
+			echo "ok $n $m unloads once every file is closed"
+		else
+			echo "not ok $n $m unloads once every file is closed"
+		fi
+	done
 }
 
 for m in $(cat /etc/modules 2>/dev/null); do
@@ -59,6 +58,7 @@ done
 loaded=0
 insmod /lib/modules/iommufd2.ko selftest=1 && loaded=1
 insmod /lib/modules/iommufd2_pci.ko || kmsg "cannot load iommufd2_pci"
+insmod /lib/modules/iommufd2_mock.ko || kmsg "cannot load iommufd2_mock"
 
 case $MODE in
 demo)

@@ -80,6 +80,7 @@ pack_initramfs() {
 		done
 	done
 
+	cp "$BUILD/kmod/tests/mock/iommufd2_mock.ko" "$dir/lib/modules/"
 	cp "$BUILD"/guest/tests/* "$dir/tests/" 2>/dev/null
 	cp "$BUILD"/guest/bin/* "$dir/bin/"
 	printf 'MODE=%s\nMACHINE=%s\nBENCH_ARGS="%s"\n' "$mode" "$machine" \

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * iommufd2_mock: a software IOMMU for tests, registered on the stock kernel
+ * through exported symbols only, and its devices.
+ *
+ * A mock device records which domain translates its RID and each PASID,
+ * updated by the driver's attach_dev/set_dev_pasid under the device's
+ * @lock; mock_dma() translates through that domain under the same lock and
+ * the domain's own, so a "DMA" sees either the old or the new attachment,
+ * never a freed domain or an unpinned page.
+ */
+#ifndef IOMMUFD2_MOCK_H
+#define IOMMUFD2_MOCK_H
+
+#include <linux/iommu.h>
+#include <linux/list.h>
+#include <linux/platform_device.h>
+#include <linux/spinlock.h>
+#include <linux/xarray.h>
+
+struct ifd_ctx;
+struct ifd_device;
+struct mock_stats;
+
+/**
+ * struct mock_dev - one mock device
+ * @pdev: its platform device (the IOMMU core probes it with our ops)
+ * @index: name in the test interface
+ * @lock: protects @rid and @pasids
+ * @rid: the domain translating the RID, NULL when blocked
+ * @pasids: PASID -> domain
+ * @link: on the list of devices being probed, then on its file's list
+ * @ctx: the iommufd2 context it is bound to, or NULL
+ * @idev: its binding in @ctx
+ * @attached: PASIDs (MOCK_NO_PASID: the RID) attached through the binding
+ */
+struct mock_dev {
+	struct platform_device *pdev;
+	u32 index;
+	spinlock_t lock;	/* see above */
+	struct iommu_domain *rid;
+	struct xarray pasids;
+	struct list_head link;
+	struct ifd_ctx *ctx;
+	struct ifd_device *idev;
+	struct xarray attached;
+};
+
+struct mock_dev *mock_dev_create(u32 index, u32 pasid_bits);
+void mock_dev_destroy(struct mock_dev *mdev);
+int mock_dma(struct mock_dev *mdev, u32 pasid, u64 iova, u32 value);
+void mock_inject(u32 op, u32 count);
+void mock_get_stats(struct mock_stats *stats);
+
+int mock_iommu_init(void);
+void mock_iommu_exit(void);
+int mock_cdev_init(void);
+void mock_cdev_exit(void);
+
+#endif /* IOMMUFD2_MOCK_H */

@@ -1,0 +1,437 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The mock IOMMU driver: paging domains with a real (software) page table,
+ * replace-capable set_dev_pasid, failure injection, and devices created on
+ * demand.  See mock.h.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/highmem.h>
+#include <linux/iommu.h>
+#include <linux/module.h>
+#include <linux/property.h>
+#include <linux/slab.h>
+
+#include "mock_uapi.h"
+#include "mock.h"
+
+#define MOCK_MAX_PASID_BITS	20
+
+/**
+ * struct mock_domain - a paging domain
+ * @domain: the core's view
+ * @lock: serialises unmapping against translations in flight
+ * @ptes: IOVA page number -> PFN (as an xarray value)
+ */
+struct mock_domain {
+	struct iommu_domain domain;
+	spinlock_t lock;	/* see above */
+	struct xarray ptes;
+};
+
+static struct iommu_device mock_iommu;
+static struct fwnode_handle *mock_fwnode;
+static DEFINE_MUTEX(mock_devs_lock);
+static LIST_HEAD(mock_devs);	/* devices being added, for probe */
+
+static atomic_t mock_fail_set_dev_pasid;
+static atomic_t mock_fail_attach_dev;
+static atomic64_t mock_nr_set_dev_pasid;
+static atomic64_t mock_nr_set_dev_pasid_replace;
+static atomic64_t mock_nr_attach_dev;
+static atomic64_t mock_nr_domains;
+
+static struct mock_domain *to_mock_domain(struct iommu_domain *domain)
+{
+	return container_of(domain, struct mock_domain, domain);
+}
+
+static bool mock_should_fail(atomic_t *counter)
+{
+	return atomic_dec_if_positive(counter) >= 0;
+}
+
+static struct mock_dev *mock_dev_of(struct device *dev)
+{
+	return dev_iommu_priv_get(dev);
+}
+
+static int mock_blocked_attach(struct iommu_domain *domain, struct device *dev,
+			       struct iommu_domain *old)
+{
+	struct mock_dev *mdev = mock_dev_of(dev);
+
+	spin_lock(&mdev->lock);
+	mdev->rid = NULL;
+	spin_unlock(&mdev->lock);
+	return 0;
+}
+
+static int mock_blocked_set_pasid(struct iommu_domain *domain,
+				  struct device *dev, ioasid_t pasid,
+				  struct iommu_domain *old)
+{
+	struct mock_dev *mdev = mock_dev_of(dev);
+
+	spin_lock(&mdev->lock);
+	xa_erase(&mdev->pasids, pasid);
+	spin_unlock(&mdev->lock);
+	return 0;
+}
+
+static const struct iommu_domain_ops mock_blocked_ops = {
+	.attach_dev = mock_blocked_attach,
+	.set_dev_pasid = mock_blocked_set_pasid,
+};
+
+static struct iommu_domain mock_blocked_domain = {
+	.type = IOMMU_DOMAIN_BLOCKED,
+	.ops = &mock_blocked_ops,
+};
+
+static int mock_attach_dev(struct iommu_domain *domain, struct device *dev,
+			   struct iommu_domain *old)
+{
+	struct mock_dev *mdev = mock_dev_of(dev);
+
+	atomic64_inc(&mock_nr_attach_dev);
+	if (mock_should_fail(&mock_fail_attach_dev))
+		return -EIO;
+	spin_lock(&mdev->lock);
+	mdev->rid = domain;
+	spin_unlock(&mdev->lock);
+	return 0;
+}
+
+/*
+ * Install @domain for @pasid in one step, whatever was there (@old): the
+ * replace semantics a hardware driver implements with one PASID-table
+ * entry update.  An injected failure leaves @old in place.
+ */
+static int mock_set_dev_pasid(struct iommu_domain *domain, struct device *dev,
+			      ioasid_t pasid, struct iommu_domain *old)
+{
+	struct mock_dev *mdev = mock_dev_of(dev);
+	void *prev;
+
+	atomic64_inc(&mock_nr_set_dev_pasid);
+	if (old && old != &mock_blocked_domain)
+		atomic64_inc(&mock_nr_set_dev_pasid_replace);
+	if (mock_should_fail(&mock_fail_set_dev_pasid))
+		return -EIO;
+	spin_lock(&mdev->lock);
+	prev = xa_store(&mdev->pasids, pasid, domain, GFP_ATOMIC);
+	spin_unlock(&mdev->lock);
+	return xa_err(prev);
+}
+
+static int mock_map_pages(struct iommu_domain *domain, unsigned long iova,
+			  phys_addr_t paddr, size_t pgsize, size_t pgcount,
+			  int prot, gfp_t gfp, size_t *mapped)
+{
+	struct mock_domain *md = to_mock_domain(domain);
+	unsigned long first = iova >> PAGE_SHIFT, i;
+	int rc;
+
+	for (i = 0; i < pgcount; i++) {
+		rc = xa_insert(&md->ptes, first + i,
+			       xa_mk_value((paddr >> PAGE_SHIFT) + i), gfp);
+		if (rc) {
+			spin_lock(&md->lock);
+			while (i--)
+				xa_erase(&md->ptes, first + i);
+			spin_unlock(&md->lock);
+			return rc;
+		}
+	}
+	*mapped = pgcount * pgsize;
+	return 0;
+}
+
+static size_t mock_unmap_pages(struct iommu_domain *domain, unsigned long iova,
+			       size_t pgsize, size_t pgcount,
+			       struct iommu_iotlb_gather *gather)
+{
+	struct mock_domain *md = to_mock_domain(domain);
+	unsigned long first = iova >> PAGE_SHIFT, i;
+	size_t done = 0;
+
+	spin_lock(&md->lock);
+	for (i = 0; i < pgcount; i++) {
+		if (!xa_erase(&md->ptes, first + i))
+			break;
+		done += pgsize;
+	}
+	spin_unlock(&md->lock);
+	return done;
+}
+
+static phys_addr_t mock_iova_to_phys(struct iommu_domain *domain,
+				     dma_addr_t iova)
+{
+	void *pte = xa_load(&to_mock_domain(domain)->ptes, iova >> PAGE_SHIFT);
+
+	if (!pte)
+		return 0;
+	return PFN_PHYS(xa_to_value(pte)) | (iova & ~PAGE_MASK);
+}
+
+static void mock_domain_free(struct iommu_domain *domain)
+{
+	struct mock_domain *md = to_mock_domain(domain);
+
+	WARN_ON(!xa_empty(&md->ptes));
+	xa_destroy(&md->ptes);
+	kfree(md);
+	atomic64_dec(&mock_nr_domains);
+}
+
+static const struct iommu_domain_ops mock_domain_ops = {
+	.attach_dev = mock_attach_dev,
+	.set_dev_pasid = mock_set_dev_pasid,
+	.map_pages = mock_map_pages,
+	.unmap_pages = mock_unmap_pages,
+	.iova_to_phys = mock_iova_to_phys,
+	.free = mock_domain_free,
+};
+
+static struct iommu_domain *
+mock_domain_alloc_paging_flags(struct device *dev, u32 flags,
+			       const struct iommu_user_data *user_data)
+{
+	struct mock_domain *md;
+
+	if (user_data || (flags & ~(IOMMU_HWPT_ALLOC_PASID |
+				    IOMMU_HWPT_ALLOC_NEST_PARENT)))
+		return ERR_PTR(-EOPNOTSUPP);
+	md = kzalloc_obj(*md, GFP_KERNEL);
+	if (!md)
+		return ERR_PTR(-ENOMEM);
+	spin_lock_init(&md->lock);
+	xa_init(&md->ptes);
+	md->domain.ops = &mock_domain_ops;
+	md->domain.pgsize_bitmap = PAGE_SIZE;
+	md->domain.geometry.aperture_start = 0;
+	md->domain.geometry.aperture_end = (1UL << 48) - 1;
+	md->domain.geometry.force_aperture = true;
+	atomic64_inc(&mock_nr_domains);
+	return &md->domain;
+}
+
+static struct iommu_device *mock_probe_device(struct device *dev)
+{
+	struct iommu_fwspec *fwspec = dev_iommu_fwspec_get(dev);
+	struct mock_dev *mdev;
+
+	if (!fwspec || fwspec->iommu_fwnode != mock_fwnode)
+		return ERR_PTR(-ENODEV);
+	mutex_lock(&mock_devs_lock);
+	list_for_each_entry(mdev, &mock_devs, link) {
+		if (&mdev->pdev->dev == dev) {
+			dev_iommu_priv_set(dev, mdev);
+			mutex_unlock(&mock_devs_lock);
+			return &mock_iommu;
+		}
+	}
+	mutex_unlock(&mock_devs_lock);
+	return ERR_PTR(-ENODEV);
+}
+
+static bool mock_capable(struct device *dev, enum iommu_cap cap)
+{
+	return cap == IOMMU_CAP_CACHE_COHERENCY;
+}
+
+static const struct iommu_ops mock_ops = {
+	.owner = THIS_MODULE,
+	.capable = mock_capable,
+	.domain_alloc_paging_flags = mock_domain_alloc_paging_flags,
+	.probe_device = mock_probe_device,
+	.device_group = generic_device_group,
+	.blocked_domain = &mock_blocked_domain,
+	.default_domain = &mock_blocked_domain,
+	.default_domain_ops = &mock_domain_ops,
+};
+
+/**
+ * mock_dma() - a DMA write by a mock device
+ * @mdev: the device
+ * @pasid: MOCK_NO_PASID for the RID, else the PASID
+ * @iova: where the device writes
+ * @value: what it writes
+ *
+ * Return: 0, or -EFAULT if nothing translates @iova for (@mdev, @pasid).
+ */
+int mock_dma(struct mock_dev *mdev, u32 pasid, u64 iova, u32 value)
+{
+	struct iommu_domain *domain;
+	struct mock_domain *md;
+	phys_addr_t phys;
+	int rc = -EFAULT;
+	void *va;
+
+	if (iova & 3)
+		return -EINVAL;
+	spin_lock(&mdev->lock);
+	domain = pasid == MOCK_NO_PASID ? mdev->rid :
+					  xa_load(&mdev->pasids, pasid);
+	if (domain) {
+		md = to_mock_domain(domain);
+		spin_lock(&md->lock);
+		phys = mock_iova_to_phys(domain, iova);
+		if (phys) {
+			va = kmap_local_pfn(PHYS_PFN(phys));
+			*(u32 *)(va + offset_in_page(phys)) = value;
+			kunmap_local(va);
+			rc = 0;
+		}
+		spin_unlock(&md->lock);
+	}
+	spin_unlock(&mdev->lock);
+	return rc;
+}
+
+/**
+ * mock_dev_create() - a new mock device, probed behind the mock IOMMU
+ * @index: its name in the test interface
+ * @pasid_bits: PASID width, 0 for a device without PASID support
+ *
+ * Return: the device or an ERR_PTR.
+ */
+struct mock_dev *mock_dev_create(u32 index, u32 pasid_bits)
+{
+	struct property_entry props[2] = {};
+	struct mock_dev *mdev;
+	int rc;
+
+	if (pasid_bits > MOCK_MAX_PASID_BITS)
+		return ERR_PTR(-EINVAL);
+	mdev = kzalloc_obj(*mdev, GFP_KERNEL);
+	if (!mdev)
+		return ERR_PTR(-ENOMEM);
+	mdev->index = index;
+	spin_lock_init(&mdev->lock);
+	xa_init(&mdev->pasids);
+	xa_init(&mdev->attached);
+	mdev->pdev = platform_device_alloc("iommufd2-mock-dev", index);
+	if (!mdev->pdev) {
+		rc = -ENOMEM;
+		goto out_free;
+	}
+	if (pasid_bits) {
+		props[0] = PROPERTY_ENTRY_U32("pasid-num-bits", pasid_bits);
+		rc = device_create_managed_software_node(&mdev->pdev->dev,
+							 props, NULL);
+		if (rc)
+			goto out_put;
+	}
+	/* Point the device at our IOMMU before the core sees it. */
+	rc = iommu_fwspec_init(&mdev->pdev->dev, mock_fwnode);
+	if (rc)
+		goto out_put;
+
+	mutex_lock(&mock_devs_lock);
+	list_add(&mdev->link, &mock_devs);
+	mutex_unlock(&mock_devs_lock);
+	rc = platform_device_add(mdev->pdev);
+	if (!rc && !mdev->pdev->dev.iommu_group) {
+		platform_device_del(mdev->pdev);
+		rc = -ENODEV;
+	}
+	if (rc) {
+		mutex_lock(&mock_devs_lock);
+		list_del(&mdev->link);
+		mutex_unlock(&mock_devs_lock);
+		goto out_put;
+	}
+	/* Probed: the device is found through its iommu private data now. */
+	mutex_lock(&mock_devs_lock);
+	list_del_init(&mdev->link);
+	mutex_unlock(&mock_devs_lock);
+	return mdev;
+
+out_put:
+	platform_device_put(mdev->pdev);
+out_free:
+	kfree(mdev);
+	return ERR_PTR(rc);
+}
+
+/**
+ * mock_dev_destroy() - remove a mock device (unbound from iommufd2)
+ * @mdev: the device
+ */
+void mock_dev_destroy(struct mock_dev *mdev)
+{
+	platform_device_unregister(mdev->pdev);
+	WARN_ON(mdev->rid || !xa_empty(&mdev->pasids));
+	xa_destroy(&mdev->pasids);
+	xa_destroy(&mdev->attached);
+	kfree(mdev);
+}
+
+/**
+ * mock_inject() - fail the next @count calls of an operation
+ * @op: enum mock_fail_op
+ * @count: how many
+ */
+void mock_inject(u32 op, u32 count)
+{
+	if (op == MOCK_FAIL_SET_DEV_PASID)
+		atomic_set(&mock_fail_set_dev_pasid, count);
+	else if (op == MOCK_FAIL_ATTACH_DEV)
+		atomic_set(&mock_fail_attach_dev, count);
+}
+
+/**
+ * mock_get_stats() - the driver's call counters
+ * @stats: filled in
+ */
+void mock_get_stats(struct mock_stats *stats)
+{
+	stats->set_dev_pasid = atomic64_read(&mock_nr_set_dev_pasid);
+	stats->set_dev_pasid_replace =
+		atomic64_read(&mock_nr_set_dev_pasid_replace);
+	stats->attach_dev = atomic64_read(&mock_nr_attach_dev);
+	stats->domains_live = atomic64_read(&mock_nr_domains);
+}
+
+/**
+ * mock_iommu_init() - register the mock IOMMU
+ *
+ * Return: 0 or an error.
+ */
+int mock_iommu_init(void)
+{
+	int rc;
+
+	mock_fwnode = fwnode_create_software_node(NULL, NULL);
+	if (IS_ERR(mock_fwnode))
+		return PTR_ERR(mock_fwnode);
+	mock_iommu.fwnode = mock_fwnode;
+	mock_iommu.max_pasids = 1U << MOCK_MAX_PASID_BITS;
+	/* The core links probed devices to the IOMMU's sysfs device. */
+	rc = iommu_device_sysfs_add(&mock_iommu, NULL, NULL, "iommufd2-mock");
+	if (rc)
+		goto out_fwnode;
+	rc = iommu_device_register(&mock_iommu, &mock_ops, NULL);
+	if (rc)
+		goto out_sysfs;
+	return 0;
+
+out_sysfs:
+	iommu_device_sysfs_remove(&mock_iommu);
+out_fwnode:
+	fwnode_remove_software_node(mock_fwnode);
+	return rc;
+}
+
+/**
+ * mock_iommu_exit() - unregister the mock IOMMU (no devices are left)
+ */
+void mock_iommu_exit(void)
+{
+	iommu_device_unregister(&mock_iommu);
+	iommu_device_sysfs_remove(&mock_iommu);
+	fwnode_remove_software_node(mock_fwnode);
+}
