@@ -21,6 +21,7 @@
 #include "iommufd2/device.h"
 #include "iommufd2/kapi.h"
 #include "iommufd2/ucmd.h"
+#include "iommufd2/viommu.h"
 
 static struct ifd_group *ifd_group_get(struct ifd_ctx *ctx,
 				       struct iommu_group *group)
@@ -155,6 +156,7 @@ struct ifd_device *iommufd2_device_bind(struct ifd_ctx *ctx,
 	idev->ctx = ctx;
 	idev->igroup = igroup;
 	idev->dev = dev;
+	spin_lock_init(&idev->vdev_lock);
 	idev->file = ctx->file ? get_file(ctx->file) : NULL;
 	/* The binding driver's reference: IOMMU_DESTROY says EBUSY. */
 	ifd_object_hold(&idev->obj);
@@ -175,14 +177,17 @@ EXPORT_SYMBOL_NS_GPL(iommufd2_device_bind, "IOMMUFD2");
  * iommufd2_device_unbind() - undo iommufd2_device_bind()
  * @idev: the bound device; unusable afterwards
  *
- * Detaches every PASID and the RID, waits for ioctls using the device to
- * end, releases DMA ownership and frees the ID.  The context's file is let
+ * Retires the device's vDevice (leaving a tombstone), detaches every PASID
+ * and the RID, waits for ioctls using the device to end, releases DMA
+ * ownership and frees the ID.  The context's file is let
  * go last, so a context whose file was already closed is freed here.
  */
 void iommufd2_device_unbind(struct ifd_device *idev)
 {
 	struct file *file = idev->file;
 
+	/* The vDevice (and its backend's unbind) goes before anything. */
+	ifd_device_retire_vdevice(idev);
 	ifd_device_detach_all(idev);
 	if (!ifd_object_reap(idev->ctx, &idev->obj))
 		WARN(1, "bound device %u is still in use\n", idev->obj.id);

@@ -86,6 +86,7 @@ struct ifd_hwpt *ifd_hwpt_alloc_paging(struct ifd_ioas *ioas,
 	hwpt->ioas = ioas;
 	list_add_tail(&hwpt->ioas_link, &ioas->hwpts);
 	hwpt->pasid_compat = flags & IOMMU_HWPT_ALLOC_PASID;
+	hwpt->nest_parent = flags & IOMMU_HWPT_ALLOC_NEST_PARENT;
 
 	hwpt->domain = iommu_paging_domain_alloc_flags(idev->dev, flags);
 	if (IS_ERR(hwpt->domain)) {

@@ -21,6 +21,7 @@
 #include "iommufd2/selftest.h"
 #include "iommufd2/stats.h"
 #include "iommufd2/ucmd.h"
+#include "iommufd2/viommu.h"
 
 /**
  * struct ifd_ioctl - one command of the dispatch table
@@ -69,6 +70,10 @@ static const struct ifd_ioctl ifd_ioctls[] = {
 		  __reserved),
 	IFD_IOCTL(IOMMU_IOAS_MAP_FILE, ifd_cmd_ioas_map_file,
 		  struct iommu_ioas_map_file, iova),
+	IFD_IOCTL(IOMMU_VIOMMU_ALLOC, ifd_cmd_viommu_alloc,
+		  struct iommu_viommu_alloc, data_uptr),
+	IFD_IOCTL(IOMMU_VDEVICE_ALLOC, ifd_cmd_vdevice_alloc,
+		  struct iommu_vdevice_alloc, virt_id),
 	IFD_IOCTL(IOMMU_IOAS_CHANGE_PROCESS, ifd_cmd_ioas_change_process,
 		  struct iommu_ioas_change_process, __reserved),
 };
@@ -238,17 +243,25 @@ static int __init ifd_init(void)
 	rc = ifd_stats_init();
 	if (rc)
 		return rc;
+	rc = ifd_viommu_init();
+	if (rc)
+		goto out_stats;
 	rc = misc_register(&ifd_misc);
-	if (rc) {
-		ifd_stats_exit();
-		return rc;
-	}
+	if (rc)
+		goto out_viommu;
 	return 0;
+
+out_viommu:
+	ifd_viommu_exit();
+out_stats:
+	ifd_stats_exit();
+	return rc;
 }
 
 static void __exit ifd_exit(void)
 {
 	misc_deregister(&ifd_misc);
+	ifd_viommu_exit();
 	ifd_stats_exit();
 }
 

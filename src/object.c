@@ -317,6 +317,34 @@ bool ifd_object_reap(struct ifd_ctx *ctx, struct ifd_object *obj)
 }
 
 /**
+ * ifd_object_retire_held() - kernel removal that leaves a tombstone, by a
+ * caller holding a short-term reference
+ * @ctx: the object's context
+ * @obj: the object; the caller's short-term reference (taken while the
+ *	object was published) is consumed
+ *
+ * While the caller's reference is held IOMMU_DESTROY answers EBUSY, so this
+ * always wins the removal.  Waits for other in-flight users, tears the
+ * object down and keeps its ID reserved (ENOENT) until the context closes.
+ */
+void ifd_object_retire_held(struct ifd_ctx *ctx, struct ifd_object *obj)
+{
+	xa_lock(&ctx->objects);
+	WARN_ON(xa_load(&ctx->objects, obj->id) != obj);
+	__xa_store(&ctx->objects, obj->id, xa_mk_value(obj->ops->type),
+		   GFP_ATOMIC);
+	ifd_stats_tombstones(1);
+	xa_unlock(&ctx->objects);
+
+	/* Ours and the base reference; then wait out the others. */
+	refcount_dec(&obj->shortterm);
+	if (!refcount_dec_and_test(&obj->shortterm))
+		wait_var_event(&obj->shortterm,
+			       !refcount_read(&obj->shortterm));
+	ifd_object_teardown(obj);
+}
+
+/**
  * ifd_objects_release_all() - tear down every object of a closing context
  * @ctx: the context; no ioctl is running on it and nothing else holds it
  *

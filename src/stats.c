@@ -21,6 +21,8 @@ static const char *const ifd_type_names[IFD_OBJ_NR] = {
 	[IFD_OBJ_IOAS] = "ioas",
 	[IFD_OBJ_HWPT_PAGING] = "hwpt_paging",
 	[IFD_OBJ_DEVICE] = "device",
+	[IFD_OBJ_VIOMMU] = "viommu",
+	[IFD_OBJ_VDEVICE] = "vdevice",
 	[IFD_OBJ_SELFTEST] = "selftest",
 };
 

@@ -17,11 +17,13 @@
 #include <linux/iommu.h>
 #include <linux/kref.h>
 #include <linux/mutex.h>
+#include <linux/spinlock.h>
 #include <linux/xarray.h>
 
 #include "iommufd2/object.h"
 
 struct ifd_hwpt;
+struct ifd_vdevice;
 
 /**
  * struct ifd_attach - one PASID's attachment in a group
@@ -59,6 +61,9 @@ struct ifd_group {
  * @igroup: the device's group
  * @dev: the device
  * @file: the context's file, held while bound
+ * @vdev_lock: protects @vdev and @unbinding (see viommu.h)
+ * @vdev: the device's vDevice, or NULL
+ * @unbinding: unbind has begun; no new vDevice may link
  */
 struct ifd_device {
 	struct ifd_object obj;
@@ -66,6 +71,9 @@ struct ifd_device {
 	struct ifd_group *igroup;
 	struct device *dev;
 	struct file *file;
+	spinlock_t vdev_lock;	/* see above */
+	struct ifd_vdevice *vdev;
+	bool unbinding;
 };
 
 struct ifd_device *ifd_device_get(struct ifd_ctx *ctx, u32 id);

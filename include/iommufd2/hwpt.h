@@ -29,6 +29,7 @@ struct iommu_domain;
  * @ioas_link: on @ioas's hwpt list
  * @auto_domain: made by an attach to an IOAS, reaped after the last detach
  * @pasid_compat: allocated with IOMMU_HWPT_ALLOC_PASID
+ * @nest_parent: allocated with IOMMU_HWPT_ALLOC_NEST_PARENT
  * @in_map: @domain is in @ioas's map
  */
 struct ifd_hwpt {
@@ -39,6 +40,7 @@ struct ifd_hwpt {
 	struct list_head ioas_link;
 	bool auto_domain;
 	bool pasid_compat;
+	bool nest_parent;
 	bool in_map;
 };
 

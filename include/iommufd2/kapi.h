@@ -17,9 +17,11 @@
 #ifndef IOMMUFD2_KAPI_H
 #define IOMMUFD2_KAPI_H
 
+#include <linux/list.h>
 #include <linux/types.h>
 
 struct device;
+struct module;
 struct file;
 struct ifd_ctx;
 struct ifd_device;
@@ -35,5 +37,31 @@ u32 iommufd2_device_id(struct ifd_device *idev);
 int iommufd2_device_attach(struct ifd_device *idev, u32 pasid, u32 *pt_id);
 int iommufd2_device_replace(struct ifd_device *idev, u32 pasid, u32 *pt_id);
 void iommufd2_device_detach(struct ifd_device *idev, u32 pasid);
+
+/**
+ * struct iommufd2_viommu_type - a vIOMMU backend
+ * @type: the uAPI vIOMMU type it serves
+ * @needs_nest_parent: its vIOMMUs must sit on a HWPT allocated with
+ *	IOMMU_HWPT_ALLOC_NEST_PARENT
+ * @owner: module kept loaded while one of its vIOMMUs exists
+ * @match: whether the IOMMU behind @dev is this backend's
+ * @vdevice_init: a vDevice of @dev is being created (e.g. bind it to a
+ *	security manager); may fail
+ * @vdevice_destroy: undo @vdevice_init; runs while the device is still
+ *	bound and owned for DMA, before its vDevice's ID is retired
+ * @link: iommufd2's list of backends
+ */
+struct iommufd2_viommu_type {
+	u32 type;
+	bool needs_nest_parent;
+	struct module *owner;
+	bool (*match)(struct device *dev);
+	int (*vdevice_init)(struct device *dev, u64 virt_id);
+	void (*vdevice_destroy)(struct device *dev, u64 virt_id);
+	struct list_head link;
+};
+
+int iommufd2_viommu_type_register(struct iommufd2_viommu_type *vtype);
+void iommufd2_viommu_type_unregister(struct iommufd2_viommu_type *vtype);
 
 #endif /* IOMMUFD2_KAPI_H */

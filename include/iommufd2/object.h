@@ -47,6 +47,8 @@ enum ifd_obj_type {
 	IFD_OBJ_IOAS,
 	IFD_OBJ_HWPT_PAGING,
 	IFD_OBJ_DEVICE,
+	IFD_OBJ_VIOMMU,
+	IFD_OBJ_VDEVICE,
 	IFD_OBJ_SELFTEST,	/* the in-kernel self-test's dummy objects */
 	IFD_OBJ_NR,
 };
@@ -112,6 +114,7 @@ static inline void ifd_object_release(struct ifd_object *obj)
 
 int ifd_object_destroy_user(struct ifd_ctx *ctx, u32 id);
 bool ifd_object_reap(struct ifd_ctx *ctx, struct ifd_object *obj);
+void ifd_object_retire_held(struct ifd_ctx *ctx, struct ifd_object *obj);
 bool ifd_object_destroy_kernel(struct ifd_ctx *ctx, struct ifd_object *obj,
 			       bool tombstone);
 

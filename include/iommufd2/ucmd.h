@@ -39,6 +39,8 @@ int ifd_cmd_ioas_unmap(struct ifd_ucmd *ucmd);
 int ifd_cmd_ioas_change_process(struct ifd_ucmd *ucmd);
 int ifd_cmd_hwpt_alloc(struct ifd_ucmd *ucmd);
 int ifd_cmd_get_hw_info(struct ifd_ucmd *ucmd);
+int ifd_cmd_viommu_alloc(struct ifd_ucmd *ucmd);
+int ifd_cmd_vdevice_alloc(struct ifd_ucmd *ucmd);
 int ifd_cmd_option(struct ifd_ucmd *ucmd);
 
 #endif /* IOMMUFD2_UCMD_H */

@@ -12,6 +12,7 @@
 #include <linux/property.h>
 #include <linux/slab.h>
 
+#include "iommufd2/kapi.h"
 #include "mock_uapi.h"
 #include "mock.h"
 
@@ -40,6 +41,9 @@ static atomic64_t mock_nr_set_dev_pasid;
 static atomic64_t mock_nr_set_dev_pasid_replace;
 static atomic64_t mock_nr_attach_dev;
 static atomic64_t mock_nr_domains;
+static atomic64_t mock_nr_vdev_init;
+static atomic64_t mock_nr_vdev_destroy;
+static atomic64_t mock_nr_vdev_destroy_unowned;
 
 static struct mock_domain *to_mock_domain(struct iommu_domain *domain)
 {
@@ -394,7 +398,40 @@ void mock_get_stats(struct mock_stats *stats)
 		atomic64_read(&mock_nr_set_dev_pasid_replace);
 	stats->attach_dev = atomic64_read(&mock_nr_attach_dev);
 	stats->domains_live = atomic64_read(&mock_nr_domains);
+	stats->vdev_init = atomic64_read(&mock_nr_vdev_init);
+	stats->vdev_destroy = atomic64_read(&mock_nr_vdev_destroy);
+	stats->vdev_destroy_unowned =
+		atomic64_read(&mock_nr_vdev_destroy_unowned);
 }
+
+static bool mock_viommu_match(struct device *dev)
+{
+	return dev->iommu && dev->iommu->iommu_dev == &mock_iommu;
+}
+
+/* Stand-ins for a security manager's bind and unbind of the device. */
+static int mock_vdevice_init(struct device *dev, u64 virt_id)
+{
+	atomic64_inc(&mock_nr_vdev_init);
+	return 0;
+}
+
+static void mock_vdevice_destroy(struct device *dev, u64 virt_id)
+{
+	atomic64_inc(&mock_nr_vdev_destroy);
+	/* The unbind must happen while the device is still owned for DMA. */
+	if (!iommu_group_dma_owner_claimed(dev->iommu_group))
+		atomic64_inc(&mock_nr_vdev_destroy_unowned);
+}
+
+static struct iommufd2_viommu_type mock_viommu_type = {
+	.type = MOCK_VIOMMU_TYPE_SELFTEST,
+	.needs_nest_parent = true,
+	.owner = THIS_MODULE,
+	.match = mock_viommu_match,
+	.vdevice_init = mock_vdevice_init,
+	.vdevice_destroy = mock_vdevice_destroy,
+};
 
 /**
  * mock_iommu_init() - register the mock IOMMU
@@ -417,8 +454,13 @@ int mock_iommu_init(void)
 	rc = iommu_device_register(&mock_iommu, &mock_ops, NULL);
 	if (rc)
 		goto out_sysfs;
+	rc = iommufd2_viommu_type_register(&mock_viommu_type);
+	if (rc)
+		goto out_unregister;
 	return 0;
 
+out_unregister:
+	iommu_device_unregister(&mock_iommu);
 out_sysfs:
 	iommu_device_sysfs_remove(&mock_iommu);
 out_fwnode:
@@ -431,6 +473,7 @@ out_fwnode:
  */
 void mock_iommu_exit(void)
 {
+	iommufd2_viommu_type_unregister(&mock_viommu_type);
 	iommu_device_unregister(&mock_iommu);
 	iommu_device_sysfs_remove(&mock_iommu);
 	fwnode_remove_software_node(mock_fwnode);

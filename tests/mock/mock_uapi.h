@@ -82,7 +82,13 @@ struct mock_stats {
 	__u64 set_dev_pasid_replace;	/* with a non-blocked old domain */
 	__u64 attach_dev;
 	__u64 domains_live;
+	__u64 vdev_init;		/* vDevice hooks of the selftest type */
+	__u64 vdev_destroy;
+	__u64 vdev_destroy_unowned;	/* ran after DMA ownership was gone */
 };
+
+/* upstream's selftest vIOMMU type, served by the mock */
+#define MOCK_VIOMMU_TYPE_SELFTEST	0xdeadbeef
 
 #define MOCK_STATS		_IOR(MOCK_TYPE, 9, struct mock_stats)
 

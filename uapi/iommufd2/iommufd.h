@@ -310,6 +310,47 @@ struct iommu_hw_info {
 
 #define IOMMU_GET_HW_INFO _IO(IOMMUFD_TYPE, IOMMUFD_CMD_GET_HW_INFO)
 
+/* vIOMMU types; 0 asks for nothing and is refused. */
+enum iommu_viommu_type {
+	IOMMU_VIOMMU_TYPE_DEFAULT = 0,
+	IOMMU_VIOMMU_TYPE_ARM_SMMUV3 = 1,
+	IOMMU_VIOMMU_TYPE_TEGRA241_CMDQV = 2,
+};
+
+/*
+ * IOMMU_VIOMMU_ALLOC - a virtual IOMMU of @type for the IOMMU behind
+ * device @dev_id, on top of paging HWPT @hwpt_id; @data_len bytes of type
+ * data at @data_uptr.  Its ID is returned in @out_viommu_id.
+ */
+struct iommu_viommu_alloc {
+	__u32 size;
+	__u32 flags;
+	__u32 type;
+	__u32 dev_id;
+	__u32 hwpt_id;
+	__u32 out_viommu_id;
+	__u32 data_len;
+	__u32 __reserved;
+	__aligned_u64 data_uptr;
+};
+
+#define IOMMU_VIOMMU_ALLOC _IO(IOMMUFD_TYPE, IOMMUFD_CMD_VIOMMU_ALLOC)
+
+/*
+ * IOMMU_VDEVICE_ALLOC - present device @dev_id to vIOMMU @viommu_id under
+ * the guest-visible @virt_id (unique per vIOMMU; one vDevice per device).
+ * Its ID is returned in @out_vdevice_id.
+ */
+struct iommu_vdevice_alloc {
+	__u32 size;
+	__u32 viommu_id;
+	__u32 dev_id;
+	__u32 out_vdevice_id;
+	__aligned_u64 virt_id;
+};
+
+#define IOMMU_VDEVICE_ALLOC _IO(IOMMUFD_TYPE, IOMMUFD_CMD_VDEVICE_ALLOC)
+
 /*
  * IOMMU_IOAS_CHANGE_PROCESS - make the calling process pay for every page
  * pinned by every IOAS of this file (after a hand-over to another

@@ -1,0 +1,357 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vIOMMUs, vDevices and their backends.  The vDevice lifecycle rules are in
+ * include/iommufd2/viommu.h.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/err.h>
+#include <linux/iommu.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/wait_bit.h>
+
+#include "iommufd2/ctx.h"
+#include "iommufd2/device.h"
+#include "iommufd2/hwpt.h"
+#include "iommufd2/kapi.h"
+#include "iommufd2/ucmd.h"
+#include "iommufd2/viommu.h"
+#include "iommufd2/iommufd2.h"	/* uapi: our extensions */
+
+static DEFINE_MUTEX(ifd_vtypes_lock);
+static LIST_HEAD(ifd_vtypes);
+
+/**
+ * iommufd2_viommu_type_register() - offer a vIOMMU backend
+ * @vtype: the backend; lives until unregistered
+ *
+ * Return: 0, or -EEXIST if the type is served already.
+ */
+int iommufd2_viommu_type_register(struct iommufd2_viommu_type *vtype)
+{
+	struct iommufd2_viommu_type *cur;
+	int rc = 0;
+
+	mutex_lock(&ifd_vtypes_lock);
+	list_for_each_entry(cur, &ifd_vtypes, link)
+		if (cur->type == vtype->type)
+			rc = -EEXIST;
+	if (!rc)
+		list_add_tail(&vtype->link, &ifd_vtypes);
+	mutex_unlock(&ifd_vtypes_lock);
+	return rc;
+}
+EXPORT_SYMBOL_NS_GPL(iommufd2_viommu_type_register, "IOMMUFD2");
+
+/**
+ * iommufd2_viommu_type_unregister() - withdraw a backend
+ * @vtype: the backend; none of its vIOMMUs may exist (they pin @owner)
+ */
+void iommufd2_viommu_type_unregister(struct iommufd2_viommu_type *vtype)
+{
+	mutex_lock(&ifd_vtypes_lock);
+	list_del(&vtype->link);
+	mutex_unlock(&ifd_vtypes_lock);
+}
+EXPORT_SYMBOL_NS_GPL(iommufd2_viommu_type_unregister, "IOMMUFD2");
+
+static const struct iommufd2_viommu_type *ifd_vtype_get(u32 type,
+							struct device *dev)
+{
+	const struct iommufd2_viommu_type *found = NULL;
+	struct iommufd2_viommu_type *cur;
+
+	mutex_lock(&ifd_vtypes_lock);
+	list_for_each_entry(cur, &ifd_vtypes, link) {
+		if (cur->type == type && cur->match(dev) &&
+		    try_module_get(cur->owner)) {
+			found = cur;
+			break;
+		}
+	}
+	mutex_unlock(&ifd_vtypes_lock);
+	return found;
+}
+
+/* The software type: vDevice bookkeeping for any IOMMU, no hardware. */
+static bool ifd_sw_match(struct device *dev)
+{
+	return true;
+}
+
+static struct iommufd2_viommu_type ifd_sw_vtype = {
+	.type = IOMMUFD2_VIOMMU_TYPE_SOFTWARE,
+	.owner = THIS_MODULE,
+	.match = ifd_sw_match,
+};
+
+static void ifd_viommu_destroy(struct ifd_object *obj)
+{
+	struct ifd_viommu *viommu = container_of(obj, struct ifd_viommu, obj);
+
+	WARN_ON(!xa_empty(&viommu->vdevs));
+	xa_destroy(&viommu->vdevs);
+	if (viommu->hwpt)
+		ifd_object_release(&viommu->hwpt->obj);
+	if (viommu->vtype)
+		module_put(viommu->vtype->owner);
+}
+
+static const struct ifd_object_ops ifd_viommu_ops = {
+	.type = IFD_OBJ_VIOMMU,
+	.destroy = ifd_viommu_destroy,
+};
+
+int ifd_cmd_viommu_alloc(struct ifd_ucmd *ucmd)
+{
+	struct iommu_viommu_alloc *cmd = ucmd->cmd;
+	const struct iommufd2_viommu_type *vtype;
+	struct ifd_viommu *viommu;
+	struct ifd_device *idev;
+	struct ifd_object *pt;
+	struct ifd_hwpt *hwpt;
+	int rc;
+
+	if (cmd->flags || cmd->__reserved ||
+	    cmd->type == IOMMU_VIOMMU_TYPE_DEFAULT)
+		return -EOPNOTSUPP;
+	idev = ifd_device_get(ucmd->ctx, cmd->dev_id);
+	if (IS_ERR(idev))
+		return PTR_ERR(idev);
+	vtype = ifd_vtype_get(cmd->type, idev->dev);
+	if (!vtype) {
+		rc = -EOPNOTSUPP;
+		goto out_idev;
+	}
+	pt = ifd_object_get(ucmd->ctx, cmd->hwpt_id, IFD_OBJ_HWPT_PAGING);
+	if (IS_ERR(pt)) {
+		rc = PTR_ERR(pt);
+		goto out_vtype;
+	}
+	hwpt = container_of(pt, struct ifd_hwpt, obj);
+	if (vtype->needs_nest_parent && !hwpt->nest_parent) {
+		rc = -EINVAL;
+		goto out_pt;
+	}
+	/* No backend here takes type data. */
+	if (cmd->data_len) {
+		rc = -EOPNOTSUPP;
+		goto out_pt;
+	}
+
+	viommu = ifd_object_alloc(ucmd->ctx, viommu, &ifd_viommu_ops);
+	if (IS_ERR(viommu)) {
+		rc = PTR_ERR(viommu);
+		goto out_pt;
+	}
+	xa_init(&viommu->vdevs);
+	viommu->iommu_dev = idev->dev->iommu->iommu_dev;
+	ifd_object_hold(&hwpt->obj);
+	viommu->hwpt = hwpt;
+	viommu->vtype = vtype;
+	vtype = NULL;	/* the vIOMMU owns the module reference */
+
+	cmd->out_viommu_id = viommu->obj.id;
+	rc = ifd_ucmd_respond(ucmd, sizeof(*cmd));
+	if (rc)
+		ifd_object_abort(ucmd->ctx, &viommu->obj);
+	else
+		ifd_object_finalize(ucmd->ctx, &viommu->obj);
+out_pt:
+	ifd_object_put(pt);
+out_vtype:
+	if (vtype)
+		module_put(vtype->owner);
+out_idev:
+	ifd_device_put(idev);
+	return rc;
+}
+
+/* Backend hook and bookkeeping shared by destroy and abort. */
+static void ifd_vdevice_release(struct ifd_vdevice *vdev)
+{
+	struct ifd_viommu *viommu = vdev->viommu;
+
+	if (vdev->inited && viommu->vtype->vdevice_destroy)
+		viommu->vtype->vdevice_destroy(vdev->dev, vdev->virt_id);
+	xa_erase(&viommu->vdevs, vdev->virt_id);
+	ifd_object_release(&viommu->obj);
+}
+
+/*
+ * Teardown of a published vDevice: the backend's hook first, while the
+ * device is still bound, then the unlink that lets a waiting unbind go on.
+ */
+static void ifd_vdevice_destroy(struct ifd_object *obj)
+{
+	struct ifd_vdevice *vdev = container_of(obj, struct ifd_vdevice, obj);
+	struct ifd_device *idev = vdev->idev;
+
+	ifd_vdevice_release(vdev);
+	spin_lock(&idev->vdev_lock);
+	idev->vdev = NULL;
+	spin_unlock(&idev->vdev_lock);
+	/* Only the address is used: @idev may be gone once we unlocked. */
+	wake_up_var(&idev->vdev);
+}
+
+/* A vDevice that was never linked or published. */
+static void ifd_vdevice_abort(struct ifd_object *obj)
+{
+	struct ifd_vdevice *vdev = container_of(obj, struct ifd_vdevice, obj);
+
+	if (vdev->viommu)
+		ifd_vdevice_release(vdev);
+}
+
+static const struct ifd_object_ops ifd_vdevice_ops = {
+	.type = IFD_OBJ_VDEVICE,
+	.destroy = ifd_vdevice_destroy,
+	.abort = ifd_vdevice_abort,
+};
+
+/* The device refuses a (new) vDevice: unbinding, or it has one. */
+static int ifd_vdevice_refused(struct ifd_device *idev)
+{
+	lockdep_assert_held(&idev->vdev_lock);
+	if (idev->unbinding)
+		return -ENOENT;
+	return idev->vdev ? -EEXIST : 0;
+}
+
+int ifd_cmd_vdevice_alloc(struct ifd_ucmd *ucmd)
+{
+	struct iommu_vdevice_alloc *cmd = ucmd->cmd;
+	struct ifd_vdevice *vdev;
+	struct ifd_viommu *viommu;
+	struct ifd_device *idev;
+	struct ifd_object *obj;
+	int rc;
+
+	if (cmd->virt_id > ULONG_MAX)
+		return -EINVAL;
+	obj = ifd_object_get(ucmd->ctx, cmd->viommu_id, IFD_OBJ_VIOMMU);
+	if (IS_ERR(obj))
+		return PTR_ERR(obj);
+	viommu = container_of(obj, struct ifd_viommu, obj);
+	idev = ifd_device_get(ucmd->ctx, cmd->dev_id);
+	if (IS_ERR(idev)) {
+		rc = PTR_ERR(idev);
+		goto out_viommu;
+	}
+	if (idev->dev->iommu->iommu_dev != viommu->iommu_dev) {
+		rc = -EINVAL;
+		goto out_idev;
+	}
+	/* Cheap early answer; checked again where it counts, at linking. */
+	spin_lock(&idev->vdev_lock);
+	rc = ifd_vdevice_refused(idev);
+	spin_unlock(&idev->vdev_lock);
+	if (rc)
+		goto out_idev;
+
+	vdev = ifd_object_alloc(ucmd->ctx, vdev, &ifd_vdevice_ops);
+	if (IS_ERR(vdev)) {
+		rc = PTR_ERR(vdev);
+		goto out_idev;
+	}
+	vdev->dev = idev->dev;
+	vdev->virt_id = cmd->virt_id;
+	rc = xa_insert(&viommu->vdevs, vdev->virt_id, vdev, GFP_KERNEL_ACCOUNT);
+	if (rc) {
+		rc = rc == -EBUSY ? -EEXIST : rc;
+		goto out_abort;
+	}
+	ifd_object_hold(&viommu->obj);
+	vdev->viommu = viommu;
+	if (viommu->vtype->vdevice_init) {
+		rc = viommu->vtype->vdevice_init(idev->dev, vdev->virt_id);
+		if (rc)
+			goto out_abort;
+	}
+	vdev->inited = true;
+
+	cmd->out_vdevice_id = vdev->obj.id;
+	rc = ifd_ucmd_respond(ucmd, sizeof(*cmd));
+	if (rc)
+		goto out_abort;
+
+	/* Link and publish in one step, or not at all. */
+	spin_lock(&idev->vdev_lock);
+	rc = ifd_vdevice_refused(idev);
+	if (!rc) {
+		vdev->idev = idev;
+		idev->vdev = vdev;
+		ifd_object_finalize(ucmd->ctx, &vdev->obj);
+	}
+	spin_unlock(&idev->vdev_lock);
+	if (rc)
+		goto out_abort;
+	goto out_idev;
+
+out_abort:
+	ifd_object_abort(ucmd->ctx, &vdev->obj);
+out_idev:
+	ifd_device_put(idev);
+out_viommu:
+	ifd_object_put(obj);
+	return rc;
+}
+
+static bool ifd_vdev_unlinked(struct ifd_device *idev)
+{
+	bool gone;
+
+	spin_lock(&idev->vdev_lock);
+	gone = !idev->vdev;
+	spin_unlock(&idev->vdev_lock);
+	return gone;
+}
+
+/**
+ * ifd_device_retire_vdevice() - first step of unbind: no vDevice survives
+ * @idev: the device being unbound
+ *
+ * Refuses new vDevices, then tears down the current one leaving a
+ * tombstone, or waits for IOMMU_DESTROY to finish tearing it down.
+ * Returns only once the vDevice (and its backend hook) is gone.
+ */
+void ifd_device_retire_vdevice(struct ifd_device *idev)
+{
+	struct ifd_vdevice *vdev;
+	bool held = false;
+
+	spin_lock(&idev->vdev_lock);
+	idev->unbinding = true;
+	vdev = idev->vdev;
+	/* Memory stays valid while linked; the reference wins the race. */
+	if (vdev)
+		held = refcount_inc_not_zero(&vdev->obj.shortterm);
+	spin_unlock(&idev->vdev_lock);
+
+	if (!vdev)
+		return;
+	if (held)
+		ifd_object_retire_held(idev->ctx, &vdev->obj);
+	else
+		wait_var_event(&idev->vdev, ifd_vdev_unlinked(idev));
+}
+
+/**
+ * ifd_viommu_init() - register the built-in software vIOMMU type
+ *
+ * Return: 0 or an error.
+ */
+int ifd_viommu_init(void)
+{
+	return iommufd2_viommu_type_register(&ifd_sw_vtype);
+}
+
+/**
+ * ifd_viommu_exit() - unregister the built-in software vIOMMU type
+ */
+void ifd_viommu_exit(void)
+{
+	iommufd2_viommu_type_unregister(&ifd_sw_vtype);
+}
