@@ -12,6 +12,7 @@
 #include <linux/pgtable.h>
 #include <linux/slab.h>
 
+#include "iommufd2/access.h"
 #include "iommufd2/iova_map.h"
 #include "iommufd2/pages.h"
 
@@ -61,6 +62,8 @@ void ifd_iova_map_init(struct ifd_iova_map *map)
 	init_rwsem(&map->lock);
 	map->areas = RB_ROOT_CACHED;
 	map->reserved = RB_ROOT_CACHED;
+	map->access_pins = RB_ROOT_CACHED;
+	map->unmapping = RB_ROOT_CACHED;
 	INIT_LIST_HEAD(&map->domains);
 	map->iova_alignment = 1;
 	map->large_pages = true;
@@ -374,30 +377,16 @@ void ifd_pieces_free(struct list_head *pieces)
 	INIT_LIST_HEAD(pieces);
 }
 
-/**
- * ifd_iova_map_collect() - reference the pages behind an IOVA range
- * @map: the address space
- * @iova: start of the range
- * @length: bytes
- * @pieces: receives one struct ifd_piece per area the range crosses
- *
- * Return: 0, or -ENOENT if the range is not entirely mapped, -EINVAL for
- * an empty range, -EOVERFLOW, -ENOMEM.
- */
-int ifd_iova_map_collect(struct ifd_iova_map *map, unsigned long iova,
-			 unsigned long length, struct list_head *pieces)
+/* Collect [@iova, @last] with the map's lock held, either side. */
+static int ifd_collect_locked(struct ifd_iova_map *map, unsigned long iova,
+			      unsigned long last, struct list_head *pieces)
 {
-	unsigned long last, cur = iova;
+	unsigned long cur = iova;
 	struct ifd_piece *piece;
 	struct ifd_area *area;
 	int rc = 0;
 
-	if (!length)
-		return -EINVAL;
-	if (check_add_overflow(iova, length - 1, &last))
-		return -EOVERFLOW;
-
-	down_read(&map->lock);
+	lockdep_assert_held(&map->lock);
 	for (;;) {
 		area = ifd_area_first(map, cur, cur);
 		if (!area) {
@@ -413,29 +402,96 @@ int ifd_iova_map_collect(struct ifd_iova_map *map, unsigned long iova,
 		ifd_pages_get(piece->pages);
 		piece->start_byte = area->start_byte + (cur - area->node.start);
 		piece->length = min(last, area->node.last) - cur + 1;
+		piece->prot = area->prot;
 		list_add_tail(&piece->link, pieces);
 		if (area->node.last >= last)
 			break;
 		cur = area->node.last + 1;
 	}
-	up_read(&map->lock);
 	if (rc)
 		ifd_pieces_free(pieces);
 	return rc;
 }
 
+/**
+ * ifd_iova_map_collect() - reference the pages behind an IOVA range
+ * @map: the address space
+ * @iova: start of the range
+ * @length: bytes
+ * @pieces: receives one struct ifd_piece per area the range crosses
+ *
+ * Return: 0, or -ENOENT if the range is not entirely mapped, -EINVAL for
+ * an empty range, -EOVERFLOW, -ENOMEM.
+ */
+int ifd_iova_map_collect(struct ifd_iova_map *map, unsigned long iova,
+			 unsigned long length, struct list_head *pieces)
+{
+	unsigned long last;
+	int rc;
+
+	if (!length)
+		return -EINVAL;
+	if (check_add_overflow(iova, length - 1, &last))
+		return -EOVERFLOW;
+
+	down_read(&map->lock);
+	rc = ifd_collect_locked(map, iova, last, pieces);
+	up_read(&map->lock);
+	return rc;
+}
+
+/* How often an unmap asks accesses to unpin before giving up. */
+#define IFD_UNMAP_NOTIFY_TRIES	16
+#define IFD_UNMAP_NOTIFY_BATCH	8
+
+/*
+ * Ask the accesses pinning inside [start, last] to let go.  Called with the
+ * map locked for writing; drops the lock around the owners' callbacks.
+ */
+static void ifd_notify_accesses(struct ifd_iova_map *map, unsigned long start,
+				unsigned long last)
+{
+	struct ifd_access *batch[IFD_UNMAP_NOTIFY_BATCH];
+	struct interval_tree_node *node;
+	unsigned int n = 0, i;
+
+	lockdep_assert_held_write(&map->lock);
+	for (node = interval_tree_iter_first(&map->access_pins, start, last);
+	     node && n < ARRAY_SIZE(batch);
+	     node = interval_tree_iter_next(node, start, last)) {
+		struct ifd_access *access =
+			container_of(node, struct ifd_access_pin, node)->access;
+
+		for (i = 0; i < n && batch[i] != access; i++)
+			;
+		if (i == n && ifd_access_tryget(access))
+			batch[n++] = access;
+	}
+	up_write(&map->lock);
+	for (i = 0; i < n; i++) {
+		ifd_access_notify_unmap(batch[i], start, last - start + 1);
+		ifd_access_put(batch[i]);
+	}
+	down_write(&map->lock);
+}
+
 /*
  * Remove every mapping inside [start, last].  Unless @all, a mapping that
  * crosses either end makes the whole call fail with -ENOENT and change
- * nothing: mappings are removed whole, never cut.
+ * nothing: mappings are removed whole, never cut.  Ranges pinned by
+ * emulated accesses are first handed back by their owners (-EBUSY if an
+ * owner keeps them).
  */
 static int ifd_unmap_range(struct ifd_iova_map *map, unsigned long start,
 			   unsigned long last, bool all,
 			   unsigned long *unmapped)
 {
+	struct interval_tree_node fence = { .start = start, .last = last };
 	struct ifd_area *area, *next;
+	bool fenced = false;
 	LIST_HEAD(doomed);
 	unsigned long bytes = 0;
+	int tries = 0;
 
 	down_write(&map->lock);
 	if (!all) {
@@ -448,8 +504,28 @@ static int ifd_unmap_range(struct ifd_iova_map *map, unsigned long start,
 			}
 		}
 	}
+	while (interval_tree_iter_first(&map->access_pins, start, last)) {
+		/* Owners let go; new pins must not take their place. */
+		if (!fenced) {
+			interval_tree_insert(&fence, &map->unmapping);
+			fenced = true;
+		}
+		if (++tries > IFD_UNMAP_NOTIFY_TRIES) {
+			interval_tree_remove(&fence, &map->unmapping);
+			up_write(&map->lock);
+			return -EBUSY;
+		}
+		ifd_notify_accesses(map, start, last);
+		cond_resched();
+	}
+	if (fenced)
+		interval_tree_remove(&fence, &map->unmapping);
 	for (area = ifd_area_first(map, start, last); area; area = next) {
 		next = ifd_area_next(area, start, last);
+		/* A racing map may have cut into a range we checked. */
+		if (!all && (area->node.start < start ||
+			     area->node.last > last))
+			continue;
 		ifd_area_unmap_domains(map, area);
 		interval_tree_remove(&area->node, &map->areas);
 		bytes += area->node.last - area->node.start + 1;
@@ -465,6 +541,66 @@ static int ifd_unmap_range(struct ifd_iova_map *map, unsigned long start,
 	}
 	*unmapped = bytes;
 	return 0;
+}
+
+/**
+ * ifd_iova_map_pin_for_access() - record an access's pin of an IOVA range
+ * @map: the address space
+ * @pin: the record; its pieces receive page references
+ * @iova: start of the range
+ * @length: bytes
+ * @prot: IOMMU_READ and/or IOMMU_WRITE the access needs
+ *
+ * Return: 0, -ENOENT if the range is not entirely mapped (or is being
+ * unmapped), -EPERM if a mapping lacks @prot, -EINVAL, -EOVERFLOW, -ENOMEM.
+ */
+int ifd_iova_map_pin_for_access(struct ifd_iova_map *map,
+				struct ifd_access_pin *pin, unsigned long iova,
+				unsigned long length, int prot)
+{
+	struct ifd_piece *piece;
+	unsigned long last;
+	int rc;
+
+	if (!length)
+		return -EINVAL;
+	if (check_add_overflow(iova, length - 1, &last))
+		return -EOVERFLOW;
+	INIT_LIST_HEAD(&pin->pieces);
+	down_write(&map->lock);
+	if (interval_tree_iter_first(&map->unmapping, iova, last)) {
+		up_write(&map->lock);
+		return -ENOENT;
+	}
+	rc = ifd_collect_locked(map, iova, last, &pin->pieces);
+	if (!rc) {
+		list_for_each_entry(piece, &pin->pieces, link)
+			if ((piece->prot & prot) != prot)
+				rc = -EPERM;
+		if (rc)
+			ifd_pieces_free(&pin->pieces);
+	}
+	if (!rc) {
+		pin->node.start = iova;
+		pin->node.last = last;
+		interval_tree_insert(&pin->node, &map->access_pins);
+	}
+	up_write(&map->lock);
+	return rc;
+}
+
+/**
+ * ifd_iova_map_unpin_for_access() - drop an access's pin
+ * @map: the address space it was pinned in
+ * @pin: the record; its page references are dropped
+ */
+void ifd_iova_map_unpin_for_access(struct ifd_iova_map *map,
+				   struct ifd_access_pin *pin)
+{
+	down_write(&map->lock);
+	interval_tree_remove(&pin->node, &map->access_pins);
+	up_write(&map->lock);
+	ifd_pieces_free(&pin->pieces);
 }
 
 /**

@@ -23,6 +23,7 @@ static const char *const ifd_type_names[IFD_OBJ_NR] = {
 	[IFD_OBJ_DEVICE] = "device",
 	[IFD_OBJ_VIOMMU] = "viommu",
 	[IFD_OBJ_VDEVICE] = "vdevice",
+	[IFD_OBJ_ACCESS] = "access",
 	[IFD_OBJ_SELFTEST] = "selftest",
 };
 

@@ -47,6 +47,10 @@ struct ifd_area {
  *	lies outside a domain's aperture, tagged with their owner
  * @allowed: sorted, disjoint ranges automatic placement must use, or none
  * @nr_allowed: entries in @allowed
+ * @access_pins: ranges pinned by emulated accesses (struct
+ *	ifd_access_pin); unmapping them first asks the accesses to let go
+ * @unmapping: ranges whose unmap is waiting for accesses to let go; no
+ *	new access pin may start inside them
  * @domains: struct ifd_map_domain entries, the domains mirroring the map
  * @iova_alignment: every mapping's IOVA and length are multiples of this
  * @large_pages: domains may be filled with pages larger than PAGE_SIZE
@@ -57,6 +61,8 @@ struct ifd_iova_map {
 	struct rb_root_cached reserved;
 	struct ifd_range *allowed;
 	unsigned int nr_allowed;
+	struct rb_root_cached access_pins;
+	struct rb_root_cached unmapping;
 	struct list_head domains;
 	unsigned long iova_alignment;
 	bool large_pages;
@@ -73,12 +79,30 @@ struct ifd_range {
  * @pages: the pages (the piece holds a reference until it is mapped)
  * @start_byte: offset in @pages, as in struct ifd_area
  * @length: bytes
+ * @prot: the protection of the mapping it was collected from
  * @link: in the caller's list
  */
 struct ifd_piece {
 	struct ifd_pages *pages;
 	unsigned long start_byte;
 	unsigned long length;
+	int prot;
+	struct list_head link;
+};
+
+struct ifd_access;
+
+/**
+ * struct ifd_access_pin - a range an emulated access pinned
+ * @node: the IOVA range, in the map's @access_pins
+ * @access: who pinned it
+ * @pieces: the page references it holds (struct ifd_piece)
+ * @link: in the access's list of pins
+ */
+struct ifd_access_pin {
+	struct interval_tree_node node;
+	struct ifd_access *access;
+	struct list_head pieces;
 	struct list_head link;
 };
 
@@ -120,6 +144,12 @@ int ifd_iova_map_add_domain(struct ifd_iova_map *map,
 			    struct iommu_domain *domain);
 void ifd_iova_map_remove_domain(struct ifd_iova_map *map,
 				struct iommu_domain *domain);
+
+int ifd_iova_map_pin_for_access(struct ifd_iova_map *map,
+				struct ifd_access_pin *pin, unsigned long iova,
+				unsigned long length, int prot);
+void ifd_iova_map_unpin_for_access(struct ifd_iova_map *map,
+				   struct ifd_access_pin *pin);
 
 void ifd_iova_map_visit_pages(struct ifd_iova_map *map,
 			      struct ifd_pages_visitor *v);

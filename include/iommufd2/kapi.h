@@ -17,6 +17,7 @@
 #ifndef IOMMUFD2_KAPI_H
 #define IOMMUFD2_KAPI_H
 
+#include <linux/bits.h>
 #include <linux/list.h>
 #include <linux/types.h>
 
@@ -63,5 +64,36 @@ struct iommufd2_viommu_type {
 
 int iommufd2_viommu_type_register(struct iommufd2_viommu_type *vtype);
 void iommufd2_viommu_type_unregister(struct iommufd2_viommu_type *vtype);
+
+/**
+ * struct iommufd2_access_ops - an emulated access's owner
+ * @unmap: [@iova, @iova + @length) is being unmapped (or the access moves
+ *	to another IOAS): unpin every pin inside it before returning.  Called
+ *	without iommufd2 locks held; may call iommufd2_access_unpin_pages().
+ *	The owner must not miss a pin that is already made: hold the lock
+ *	this callback takes across iommufd2_access_pin_pages() and the
+ *	owner's record of the pin.  An owner that keeps pins makes the unmap
+ *	fail with EBUSY.
+ */
+struct iommufd2_access_ops {
+	void (*unmap)(void *data, unsigned long iova, unsigned long length);
+};
+
+#define IOMMUFD2_ACCESS_RW_WRITE	BIT(0)	/* copy into the IOAS */
+
+struct ifd_access *iommufd2_access_create(struct ifd_ctx *ctx,
+					  const struct iommufd2_access_ops *ops,
+					  void *data, u32 *id);
+void iommufd2_access_destroy(struct ifd_access *access);
+int iommufd2_access_attach(struct ifd_access *access, u32 ioas_id);
+int iommufd2_access_replace(struct ifd_access *access, u32 ioas_id);
+void iommufd2_access_detach(struct ifd_access *access);
+int iommufd2_access_pin_pages(struct ifd_access *access, unsigned long iova,
+			      unsigned long length, struct page **out_pages,
+			      unsigned int flags);
+void iommufd2_access_unpin_pages(struct ifd_access *access,
+				 unsigned long iova, unsigned long length);
+int iommufd2_access_rw(struct ifd_access *access, unsigned long iova,
+		       void *data, size_t length, unsigned int flags);
 
 #endif /* IOMMUFD2_KAPI_H */

@@ -49,6 +49,7 @@ enum ifd_obj_type {
 	IFD_OBJ_DEVICE,
 	IFD_OBJ_VIOMMU,
 	IFD_OBJ_VDEVICE,
+	IFD_OBJ_ACCESS,
 	IFD_OBJ_SELFTEST,	/* the in-kernel self-test's dummy objects */
 	IFD_OBJ_NR,
 };

@@ -14,6 +14,7 @@
 
 #include <linux/iommu.h>
 #include <linux/list.h>
+#include <linux/mutex.h>
 #include <linux/platform_device.h>
 #include <linux/spinlock.h>
 #include <linux/xarray.h>
@@ -54,6 +55,11 @@ void mock_get_stats(struct mock_stats *stats);
 
 int mock_iommu_init(void);
 void mock_iommu_exit(void);
+long mock_access_ioctl(struct list_head *accesses, struct mutex *lock,
+		       unsigned int num, void __user *uarg);
+void mock_access_release_all(struct list_head *accesses);
+void mock_access_stats(struct mock_stats *stats);
+
 int mock_cdev_init(void);
 void mock_cdev_exit(void);
 

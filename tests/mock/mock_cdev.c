@@ -20,12 +20,14 @@
 
 /**
  * struct mock_file - one open of /dev/iommufd2-mock
- * @lock: serialises the file's commands
+ * @lock: serialises the file's device commands; protects @accesses
  * @devs: the mock devices it created
+ * @accesses: its emulated accesses (mock_access.c)
  */
 struct mock_file {
 	struct mutex lock;	/* see above */
 	struct list_head devs;
+	struct list_head accesses;
 };
 
 static DEFINE_IDA(mock_indexes);
@@ -168,6 +170,11 @@ static long mock_ioctl(struct file *file, unsigned int num, unsigned long arg)
 	u32 index;
 	long rc;
 
+	/* Access commands run concurrently; they lock per access. */
+	rc = mock_access_ioctl(&mf->accesses, &mf->lock, num, uarg);
+	if (rc != -ENOTTY)
+		return rc;
+
 	mutex_lock(&mf->lock);
 	switch (num) {
 	case MOCK_DEV_CREATE:
@@ -212,6 +219,7 @@ static long mock_ioctl(struct file *file, unsigned int num, unsigned long arg)
 		break;
 	case MOCK_STATS:
 		mock_get_stats(&stats);
+		mock_access_stats(&stats);
 		rc = copy_to_user(uarg, &stats, sizeof(stats)) ? -EFAULT : 0;
 		break;
 	default:
@@ -229,6 +237,7 @@ static int mock_open(struct inode *inode, struct file *file)
 		return -ENOMEM;
 	mutex_init(&mf->lock);
 	INIT_LIST_HEAD(&mf->devs);
+	INIT_LIST_HEAD(&mf->accesses);
 	file->private_data = mf;
 	return 0;
 }
@@ -239,6 +248,7 @@ static int mock_release(struct inode *inode, struct file *file)
 	struct mock_file *mf = file->private_data;
 	struct mock_dev *mdev, *tmp;
 
+	mock_access_release_all(&mf->accesses);
 	list_for_each_entry_safe(mdev, tmp, &mf->devs, link)
 		mock_remove(mdev);
 	mutex_destroy(&mf->lock);

@@ -85,11 +85,48 @@ struct mock_stats {
 	__u64 vdev_init;		/* vDevice hooks of the selftest type */
 	__u64 vdev_destroy;
 	__u64 vdev_destroy_unowned;	/* ran after DMA ownership was gone */
+	__u64 access_unmap_calls;	/* unmap callbacks received */
+	__u64 access_pins_live;		/* ranges the mock holds pinned */
 };
 
 /* upstream's selftest vIOMMU type, served by the mock */
 #define MOCK_VIOMMU_TYPE_SELFTEST	0xdeadbeef
 
 #define MOCK_STATS		_IOR(MOCK_TYPE, 9, struct mock_stats)
+
+/*
+ * Emulated accesses, driven through iommufd2's in-kernel access API.  The
+ * mock is a well-behaved owner: its unmap callback unpins every range it
+ * holds inside the range being unmapped.
+ *
+ * CREATE: @iommufd -> @index (mock handle), @out_access_id (object ID)
+ * ATTACH / REPLACE: @ioas_id;  DETACH, DESTROY
+ * PIN: [@iova, @iova + @length), page aligned; with MOCK_ACCESS_WRITE
+ *	the mock writes @value at the start of every pinned page
+ * UNPIN: a range pinned before
+ * RW: copy @length bytes between user buffer @uptr and @iova
+ */
+#define MOCK_ACCESS_WRITE	1
+
+struct mock_access {
+	__u32 index;
+	__s32 iommufd;
+	__u32 ioas_id;
+	__u32 out_access_id;
+	__u64 iova;
+	__u64 length;
+	__u64 uptr;
+	__u32 flags;
+	__u32 value;
+};
+
+#define MOCK_ACCESS_CREATE	_IOWR(MOCK_TYPE, 10, struct mock_access)
+#define MOCK_ACCESS_DESTROY	_IOW(MOCK_TYPE, 11, struct mock_access)
+#define MOCK_ACCESS_ATTACH	_IOW(MOCK_TYPE, 12, struct mock_access)
+#define MOCK_ACCESS_REPLACE	_IOW(MOCK_TYPE, 13, struct mock_access)
+#define MOCK_ACCESS_DETACH	_IOW(MOCK_TYPE, 14, struct mock_access)
+#define MOCK_ACCESS_PIN		_IOW(MOCK_TYPE, 15, struct mock_access)
+#define MOCK_ACCESS_UNPIN	_IOW(MOCK_TYPE, 16, struct mock_access)
+#define MOCK_ACCESS_RW		_IOW(MOCK_TYPE, 17, struct mock_access)
 
 #endif /* IOMMUFD2_MOCK_UAPI_H */
