@@ -20,6 +20,7 @@
 #include "iommufd2/ctx.h"
 #include "iommufd2/device.h"
 #include "iommufd2/kapi.h"
+#include "iommufd2/netlink.h"
 #include "iommufd2/ucmd.h"
 #include "iommufd2/viommu.h"
 
@@ -162,6 +163,7 @@ struct ifd_device *iommufd2_device_bind(struct ifd_ctx *ctx,
 	ifd_object_hold(&idev->obj);
 	*id = idev->obj.id;
 	ifd_object_finalize(ctx, &idev->obj);
+	ifd_nl_device_event(ctx, *id, dev_name(dev), IOMMUFD2_EVENT_BOUND);
 	iommu_group_put(group);
 	return idev;
 
@@ -186,6 +188,8 @@ void iommufd2_device_unbind(struct ifd_device *idev)
 {
 	struct file *file = idev->file;
 
+	ifd_nl_device_event(idev->ctx, idev->obj.id, dev_name(idev->dev),
+			    IOMMUFD2_EVENT_UNBOUND);
 	/* The vDevice (and its backend's unbind) goes before anything. */
 	ifd_device_retire_vdevice(idev);
 	ifd_device_detach_all(idev);

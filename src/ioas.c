@@ -170,7 +170,7 @@ static struct ifd_pages *ifd_pin_for_map(struct ifd_ucmd *ucmd, bool writable)
 	struct iommu_ioas_map *cmd = ucmd->cmd;
 
 	return ifd_pages_pin_user(cmd->user_va, cmd->length, writable,
-				  ucmd->ctx->account_mode);
+				  ucmd->ctx);
 }
 
 int ifd_cmd_ioas_map(struct ifd_ucmd *ucmd)
@@ -193,7 +193,7 @@ static struct ifd_pages *ifd_pin_for_map_file(struct ifd_ucmd *ucmd,
 	struct iommu_ioas_map_file *cmd = ucmd->cmd;
 
 	return ifd_pages_pin_file(cmd->fd, cmd->start, cmd->length, writable,
-				  ucmd->ctx->account_mode);
+				  ucmd->ctx);
 }
 
 int ifd_cmd_ioas_map_file(struct ifd_ucmd *ucmd)

@@ -17,6 +17,7 @@
 
 #include "iommufd2/ctx.h"
 #include "iommufd2/kapi.h"
+#include "iommufd2/netlink.h"
 #include "iommufd2/object.h"
 #include "iommufd2/selftest.h"
 #include "iommufd2/stats.h"
@@ -145,6 +146,10 @@ struct ifd_ctx *ifd_ctx_alloc(void)
 
 	if (!ctx)
 		return NULL;
+	if (ifd_nl_register_ctx(ctx)) {
+		kfree(ctx);
+		return NULL;
+	}
 	ifd_objects_init(ctx);
 	mutex_init(&ctx->change_process_lock);
 	mutex_init(&ctx->groups_lock);
@@ -160,6 +165,7 @@ struct ifd_ctx *ifd_ctx_alloc(void)
  */
 void ifd_ctx_free(struct ifd_ctx *ctx)
 {
+	ifd_nl_unregister_ctx(ctx);
 	ifd_objects_release_all(ctx);
 	mutex_destroy(&ctx->change_process_lock);
 	WARN_ON(!xa_empty(&ctx->groups));
@@ -246,11 +252,16 @@ static int __init ifd_init(void)
 	rc = ifd_viommu_init();
 	if (rc)
 		goto out_stats;
-	rc = misc_register(&ifd_misc);
+	rc = ifd_nl_init();
 	if (rc)
 		goto out_viommu;
+	rc = misc_register(&ifd_misc);
+	if (rc)
+		goto out_nl;
 	return 0;
 
+out_nl:
+	ifd_nl_exit();
 out_viommu:
 	ifd_viommu_exit();
 out_stats:
@@ -261,6 +272,7 @@ out_stats:
 static void __exit ifd_exit(void)
 {
 	misc_deregister(&ifd_misc);
+	ifd_nl_exit();
 	ifd_viommu_exit();
 	ifd_stats_exit();
 }

@@ -12,6 +12,7 @@
 #include <linux/xarray.h>
 
 #include "iommufd2/ctx.h"
+#include "iommufd2/netlink.h"
 #include "iommufd2/object.h"
 #include "iommufd2/stats.h"
 
@@ -63,6 +64,7 @@ struct ifd_object *ifd_object_alloc_raw(struct ifd_ctx *ctx, size_t size,
  *
  * After this, userspace may look the object up or destroy it at any moment;
  * the creator must not touch it again without a reference of its own.
+ * Does not sleep (callers may hold a spinlock).
  */
 void ifd_object_finalize(struct ifd_ctx *ctx, struct ifd_object *obj)
 {
@@ -72,8 +74,9 @@ void ifd_object_finalize(struct ifd_ctx *ctx, struct ifd_object *obj)
 	 * Replacing the reserved slot allocates nothing and cannot fail; a
 	 * reservation reads back as NULL.
 	 */
-	old = xa_store(&ctx->objects, obj->id, obj, GFP_KERNEL);
+	old = xa_store(&ctx->objects, obj->id, obj, GFP_NOWAIT);
 	WARN_ON(old);
+	ifd_nl_object_event(ctx, obj, IOMMUFD2_EVENT_CREATED);
 }
 
 static void ifd_object_free(struct ifd_object *obj)
@@ -234,6 +237,7 @@ int ifd_object_destroy_user(struct ifd_ctx *ctx, u32 id)
 	__xa_erase(&ctx->objects, id);
 	xa_unlock(&ctx->objects);
 
+	ifd_nl_object_event(ctx, obj, IOMMUFD2_EVENT_DESTROYED);
 	ifd_object_teardown(obj);
 	return 0;
 }
@@ -271,6 +275,8 @@ bool ifd_object_destroy_kernel(struct ifd_ctx *ctx, struct ifd_object *obj,
 	}
 	xa_unlock(&ctx->objects);
 
+	ifd_nl_object_event(ctx, obj, tombstone ? IOMMUFD2_EVENT_TOMBSTONED :
+						  IOMMUFD2_EVENT_DESTROYED);
 	if (!refcount_dec_and_test(&obj->shortterm))
 		wait_var_event(&obj->shortterm,
 			       !refcount_read(&obj->shortterm));
@@ -306,6 +312,7 @@ bool ifd_object_reap(struct ifd_ctx *ctx, struct ifd_object *obj)
 	}
 	__xa_erase(&ctx->objects, obj->id);
 	xa_unlock(&ctx->objects);
+	ifd_nl_object_event(ctx, obj, IOMMUFD2_EVENT_DESTROYED);
 
 	/* Ours and the base reference; then wait out the lookups. */
 	refcount_dec(&obj->shortterm);
@@ -335,6 +342,7 @@ void ifd_object_retire_held(struct ifd_ctx *ctx, struct ifd_object *obj)
 		   GFP_ATOMIC);
 	ifd_stats_tombstones(1);
 	xa_unlock(&ctx->objects);
+	ifd_nl_object_event(ctx, obj, IOMMUFD2_EVENT_TOMBSTONED);
 
 	/* Ours and the base reference; then wait out the others. */
 	refcount_dec(&obj->shortterm);
@@ -366,6 +374,8 @@ void ifd_objects_release_all(struct ifd_ctx *ctx)
 			if (!refcount_dec_if_one(&obj->users))
 				continue;
 			xa_erase(&ctx->objects, index);
+			ifd_nl_object_event(ctx, obj,
+					    IOMMUFD2_EVENT_DESTROYED);
 			ifd_object_teardown(obj);
 			progress = true;
 		}

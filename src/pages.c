@@ -17,6 +17,7 @@
 #include <uapi/linux/fcntl.h>
 #include <uapi/linux/magic.h>
 
+#include "iommufd2/ctx.h"
 #include "iommufd2/pages.h"
 #include "iommufd2/stats.h"
 
@@ -74,7 +75,7 @@ static void ifd_pages_unpin(struct ifd_pages *pages)
 static struct ifd_pages *ifd_pages_alloc(unsigned long npages,
 					 unsigned long offset,
 					 unsigned long length, bool writable,
-					 enum ifd_account_mode mode)
+					 struct ifd_ctx *ctx)
 {
 	struct ifd_pages *pages;
 	int rc;
@@ -94,7 +95,8 @@ static struct ifd_pages *ifd_pages_alloc(unsigned long npages,
 	pages->offset = offset;
 	pages->length = length;
 	pages->writable = writable;
-	ifd_owner_init_current(&pages->owner, mode);
+	pages->tally = &ctx->pinned;
+	ifd_owner_init_current(&pages->owner, ctx->account_mode);
 	rc = ifd_owner_charge(&pages->owner, npages);
 	if (rc) {
 		ifd_owner_destroy(&pages->owner);
@@ -133,6 +135,7 @@ static struct ifd_pages *ifd_pages_done(struct ifd_pages *pages, int rc)
 	}
 	ifd_pages_trim(pages);
 	ifd_stats_pinned(pages->npages, pages->nr_runs);
+	atomic_long_add(pages->npages, pages->tally);
 	return pages;
 }
 
@@ -141,14 +144,14 @@ static struct ifd_pages *ifd_pages_done(struct ifd_pages *pages, int rc)
  * @uaddr: start of the range (any byte alignment)
  * @length: bytes
  * @writable: devices may write; the memory must be writable
- * @mode: the context's pin accounting mode
+ * @ctx: the context: its accounting mode and pinned-page count
  *
  * Return: the pinned pages with one reference, or ERR_PTR: -EINVAL for an
  * empty range, -EOVERFLOW for one that wraps, -ENOMEM over RLIMIT_MEMLOCK,
  * -EFAULT for memory that cannot be pinned.
  */
 struct ifd_pages *ifd_pages_pin_user(unsigned long uaddr, unsigned long length,
-				     bool writable, enum ifd_account_mode mode)
+				     bool writable, struct ifd_ctx *ctx)
 {
 	unsigned int gup_flags = FOLL_LONGTERM | (writable ? FOLL_WRITE : 0);
 	unsigned long first = uaddr & PAGE_MASK, end, npages, done = 0;
@@ -166,7 +169,7 @@ struct ifd_pages *ifd_pages_pin_user(unsigned long uaddr, unsigned long length,
 	batch = (struct page **)__get_free_page(GFP_KERNEL);
 	if (!batch)
 		return ERR_PTR(-ENOMEM);
-	pages = ifd_pages_alloc(npages, uaddr - first, length, writable, mode);
+	pages = ifd_pages_alloc(npages, uaddr - first, length, writable, ctx);
 	if (IS_ERR(pages))
 		goto out;
 	pages->source = uaddr;
@@ -273,7 +276,7 @@ static int ifd_pin_file_range(struct ifd_pages *pages, struct file *file,
  * @length: bytes
  * @writable: devices may write; refused (-EPERM) if the file is sealed
  *	against writes or not open for writing
- * @mode: the context's pin accounting mode
+ * @ctx: the context: its accounting mode and pinned-page count
  *
  * Return: the pinned pages with one reference, or ERR_PTR: -EBADF, -EINVAL
  * for an empty range, one past the end of the file or a file that is not a
@@ -281,7 +284,7 @@ static int ifd_pin_file_range(struct ifd_pages *pages, struct file *file,
  */
 struct ifd_pages *ifd_pages_pin_file(int fd, unsigned long start,
 				     unsigned long length, bool writable,
-				     enum ifd_account_mode mode)
+				     struct ifd_ctx *ctx)
 {
 	struct ifd_pages *pages;
 	unsigned int seals = 0;
@@ -308,7 +311,7 @@ struct ifd_pages *ifd_pages_pin_file(int fd, unsigned long start,
 		pages = ifd_pages_alloc((last >> PAGE_SHIFT) -
 					(start >> PAGE_SHIFT) + 1,
 					start & ~PAGE_MASK, length, writable,
-					mode);
+					ctx);
 		if (!IS_ERR(pages)) {
 			int rc;
 
@@ -328,6 +331,7 @@ static void ifd_pages_release(struct kref *kref)
 	struct ifd_pages *pages = container_of(kref, struct ifd_pages, kref);
 
 	ifd_stats_pinned(-(long)pages->npages, -(long)pages->nr_runs);
+	atomic_long_sub(pages->npages, pages->tally);
 	ifd_pages_unpin(pages);
 	ifd_owner_uncharge(&pages->owner, pages->npages);
 	ifd_owner_destroy(&pages->owner);

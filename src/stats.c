@@ -55,6 +55,21 @@ void ifd_stats_pinned(long pages, long runs)
 	atomic_long_add(runs, &ifd_pinned_runs);
 }
 
+/**
+ * ifd_stats_snapshot() - read every counter
+ * @snap: filled in
+ */
+void ifd_stats_snapshot(struct ifd_stats_snap *snap)
+{
+	int type;
+
+	for (type = 0; type < IFD_OBJ_NR; type++)
+		snap->objects[type] = atomic_long_read(&ifd_live_objects[type]);
+	snap->contexts = atomic_read(&ifd_live_contexts);
+	snap->tombstones = atomic_long_read(&ifd_live_tombstones);
+	snap->pinned = atomic_long_read(&ifd_pinned_pages);
+}
+
 static int ifd_objects_show(struct seq_file *m, void *unused)
 {
 	int type;

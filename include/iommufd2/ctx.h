@@ -5,7 +5,9 @@
 #ifndef IOMMUFD2_CTX_H
 #define IOMMUFD2_CTX_H
 
+#include <linux/atomic.h>
 #include <linux/mutex.h>
+#include <linux/sched.h>
 #include <linux/types.h>
 #include <linux/xarray.h>
 
@@ -25,6 +27,10 @@ enum ifd_account_mode {
  * @groups_lock: protects @groups and the groups' reference counts
  * @groups: iommu group ID -> struct ifd_group of the bound devices
  * @file: the file this context belongs to (NULL for the self-test's).
+ * @nl_id: its ID in introspection (module-wide, never reused while live)
+ * @owner_tgid: the process that opened it
+ * @owner_comm: that process's name at open
+ * @pinned: pages pinned by its mappings
  */
 struct ifd_ctx {
 	struct xarray objects;
@@ -33,6 +39,10 @@ struct ifd_ctx {
 	struct mutex groups_lock;		/* see above */
 	struct xarray groups;
 	struct file *file;
+	u32 nl_id;
+	pid_t owner_tgid;
+	char owner_comm[TASK_COMM_LEN];
+	atomic_long_t pinned;
 };
 
 struct ifd_ctx *ifd_ctx_alloc(void);

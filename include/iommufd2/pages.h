@@ -22,6 +22,8 @@
 
 #include "iommufd2/account.h"
 
+struct ifd_ctx;
+
 #define IFD_RUN_LEN_BITS	12
 #define IFD_RUN_MAX_PAGES	BIT(IFD_RUN_LEN_BITS)
 
@@ -48,6 +50,7 @@ static inline unsigned long ifd_run_npages(u64 run)
  * @source: user VA or file offset of the range's first byte; automatic
  *	IOVA placement aligns to it
  * @owner: who is charged for the pins
+ * @tally: the context's count of pinned pages, kept up to date
  */
 struct ifd_pages {
 	struct kref kref;
@@ -60,14 +63,14 @@ struct ifd_pages {
 	bool is_file;
 	unsigned long source;
 	struct ifd_owner owner;
+	atomic_long_t *tally;
 };
 
 struct ifd_pages *ifd_pages_pin_user(unsigned long uaddr, unsigned long length,
-				     bool writable,
-				     enum ifd_account_mode mode);
+				     bool writable, struct ifd_ctx *ctx);
 struct ifd_pages *ifd_pages_pin_file(int fd, unsigned long start,
 				     unsigned long length, bool writable,
-				     enum ifd_account_mode mode);
+				     struct ifd_ctx *ctx);
 
 static inline void ifd_pages_get(struct ifd_pages *pages)
 {

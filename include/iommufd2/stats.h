@@ -15,6 +15,22 @@ void ifd_stats_tombstones(long delta);
 void ifd_stats_contexts(int delta);
 void ifd_stats_pinned(long pages, long runs);
 
+/**
+ * struct ifd_stats_snap - the counters at one moment
+ * @objects: live objects per type
+ * @contexts: open contexts
+ * @tombstones: tombstones in all contexts
+ * @pinned: pinned pages
+ */
+struct ifd_stats_snap {
+	long objects[IFD_OBJ_NR];
+	long contexts;
+	long tombstones;
+	long pinned;
+};
+
+void ifd_stats_snapshot(struct ifd_stats_snap *snap);
+
 int ifd_stats_init(void);
 void ifd_stats_exit(void);
 
