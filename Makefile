@@ -6,6 +6,7 @@
 #                                    show iommufd2 at work
 #   make check                       the bench: the full test suite in the VM
 #   make bench                       the bench: map benchmark in the VM
+#   make check-debug                 the suite on a lockdep/KASAN kernel
 #   make clean
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
@@ -45,6 +46,11 @@ check:
 bench:
 	tests/bench/bench.sh bench
 
+# The suite on a lockdep + KASAN + kmemleak kernel built from Debian's
+# linux-source (first run builds it: ~15 minutes on 2 cores).
+check-debug:
+	tests/bench/bench.sh check-debug
+
 # The test-only mock IOMMU module, against this tree's Module.symvers.
 mock: modules
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/tests/mock \
@@ -55,4 +61,4 @@ clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/tests/mock clean 2>/dev/null || true
 	rm -rf generated .lint.log
 
-.PHONY: all modules lint mock demo check bench clean
+.PHONY: all modules lint mock demo check check-debug bench clean

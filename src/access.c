@@ -6,6 +6,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/err.h>
+#include <linux/file.h>
 #include <linux/highmem.h>
 #include <linux/iommu.h>
 #include <linux/module.h>
@@ -50,6 +51,8 @@ struct ifd_access *iommufd2_access_create(struct ifd_ctx *ctx,
 	if (IS_ERR(access))
 		return access;
 	access->ctx = ctx;
+	/* Like a bound device, an access keeps its context open. */
+	access->file = ctx->file ? get_file(ctx->file) : NULL;
 	access->ops = ops;
 	access->data = data;
 	mutex_init(&access->lock);
@@ -68,9 +71,13 @@ EXPORT_SYMBOL_NS_GPL(iommufd2_access_create, "IOMMUFD2");
  */
 void iommufd2_access_destroy(struct ifd_access *access)
 {
+	struct file *file = access->file;
+
 	iommufd2_access_detach(access);
 	if (!ifd_object_reap(access->ctx, &access->obj))
 		WARN(1, "access %u is still in use\n", access->obj.id);
+	if (file)
+		fput(file);
 }
 EXPORT_SYMBOL_NS_GPL(iommufd2_access_destroy, "IOMMUFD2");
 

@@ -254,21 +254,29 @@ out_unlock:
 	return ERR_PTR(rc);
 }
 
-/* Attach or replace; on success the old HWPT's references are dropped. */
-static int ifd_change_hwpt(struct ifd_device *idev, u32 pasid,
-			   struct ifd_hwpt *hwpt, bool replace)
+/*
+ * Attach or replace.  A replace hands back the HWPT it replaced, with the
+ * number of references to drop (ifd_put_replaced()), for the caller to
+ * drop once it holds no IOAS's hwpt_lock: dropping can remove an auto HWPT,
+ * which takes its own IOAS's hwpt_lock.
+ */
+static struct ifd_hwpt *ifd_change_hwpt(struct ifd_device *idev, u32 pasid,
+					struct ifd_hwpt *hwpt, bool replace,
+					unsigned int *nr_refs)
 {
-	unsigned int nr_refs;
-	struct ifd_hwpt *old;
+	int rc;
 
-	if (!replace)
-		return ifd_do_attach(idev, pasid, hwpt);
-	old = ifd_do_replace(idev, pasid, hwpt, &nr_refs);
-	if (IS_ERR_OR_NULL(old))
-		return PTR_ERR_OR_ZERO(old);
-	while (nr_refs--)
+	*nr_refs = 0;
+	if (replace)
+		return ifd_do_replace(idev, pasid, hwpt, nr_refs);
+	rc = ifd_do_attach(idev, pasid, hwpt);
+	return rc ? ERR_PTR(rc) : NULL;
+}
+
+static void ifd_put_replaced(struct ifd_hwpt *old, unsigned int nr_refs)
+{
+	while (old && nr_refs--)
 		ifd_hwpt_put_attached(old);
-	return 0;
 }
 
 /*
@@ -281,14 +289,16 @@ static int ifd_change_hwpt(struct ifd_device *idev, u32 pasid,
 static int ifd_change_ioas(struct ifd_device *idev, u32 pasid,
 			   struct ifd_ioas *ioas, u32 *pt_id, bool replace)
 {
-	struct ifd_hwpt *hwpt;
+	struct ifd_hwpt *hwpt, *old = NULL;
+	unsigned int nr_refs = 0;
 	int rc;
 
 	mutex_lock(&ioas->hwpt_lock);
 	list_for_each_entry(hwpt, &ioas->hwpts, ioas_link) {
 		if (!hwpt->auto_domain)
 			continue;
-		rc = ifd_change_hwpt(idev, pasid, hwpt, replace);
+		old = ifd_change_hwpt(idev, pasid, hwpt, replace, &nr_refs);
+		rc = PTR_ERR_OR_ZERO(old);
 		if (rc == -EINVAL)
 			continue;
 		if (!rc)
@@ -302,7 +312,8 @@ static int ifd_change_ioas(struct ifd_device *idev, u32 pasid,
 		goto out_unlock;
 	}
 	hwpt->auto_domain = true;
-	rc = ifd_change_hwpt(idev, pasid, hwpt, replace);
+	old = ifd_change_hwpt(idev, pasid, hwpt, replace, &nr_refs);
+	rc = PTR_ERR_OR_ZERO(old);
 	if (rc) {
 		ifd_object_abort(idev->ctx, &hwpt->obj);
 		goto out_unlock;
@@ -311,6 +322,8 @@ static int ifd_change_ioas(struct ifd_device *idev, u32 pasid,
 	ifd_object_finalize(idev->ctx, &hwpt->obj);
 out_unlock:
 	mutex_unlock(&ioas->hwpt_lock);
+	if (!rc)
+		ifd_put_replaced(old, nr_refs);
 	return rc;
 }
 
@@ -324,11 +337,18 @@ static int ifd_change_pt(struct ifd_device *idev, u32 pasid, u32 *pt_id,
 	if (IS_ERR(pt))
 		return PTR_ERR(pt);
 	switch (pt->ops->type) {
-	case IFD_OBJ_HWPT_PAGING:
-		rc = ifd_change_hwpt(idev, pasid,
-				     container_of(pt, struct ifd_hwpt, obj),
-				     replace);
+	case IFD_OBJ_HWPT_PAGING: {
+		unsigned int nr_refs;
+		struct ifd_hwpt *old;
+
+		old = ifd_change_hwpt(idev, pasid,
+				      container_of(pt, struct ifd_hwpt, obj),
+				      replace, &nr_refs);
+		rc = PTR_ERR_OR_ZERO(old);
+		if (!rc)
+			ifd_put_replaced(old, nr_refs);
 		break;
+	}
 	case IFD_OBJ_IOAS:
 		rc = ifd_change_ioas(idev, pasid,
 				     container_of(pt, struct ifd_ioas, obj),

@@ -27,6 +27,7 @@ struct iommufd2_access_ops;
  * struct ifd_access - an emulated access
  * @obj: table entry; the creating driver holds a long-term reference
  * @ctx: its context
+ * @file: the context's file, held while the access exists
  * @ops: the owner's callbacks
  * @data: the owner's cookie for @ops
  * @lock: see above
@@ -37,6 +38,7 @@ struct iommufd2_access_ops;
 struct ifd_access {
 	struct ifd_object obj;
 	struct ifd_ctx *ctx;
+	struct file *file;
 	const struct iommufd2_access_ops *ops;
 	void *data;
 	struct mutex lock;	/* see above */

@@ -66,6 +66,7 @@ static int ifd2_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	}
 	refcount_set(&state->live, 1);
 	mutex_init(&state->lock);
+	init_rwsem(&state->memory_lock);
 	INIT_LIST_HEAD(&state->files);
 	state->pdev = pdev;
 
@@ -106,11 +107,18 @@ static void ifd2_pci_remove(struct pci_dev *pdev)
 	cdev_device_del(&state->cdev, &state->dev);
 
 	mutex_lock(&state->lock);
-	list_for_each_entry(df, &state->files, link) {
+	list_for_each_entry(df, &state->files, link)
 		ifd2_pci_file_unbind(df);
+	/*
+	 * Unbinding takes iommufd2's locks, which nest mmap_lock: only the
+	 * BAR teardown happens under memory_lock, which mmap takes inside
+	 * mmap_lock.
+	 */
+	down_write(&state->memory_lock);
+	list_for_each_entry(df, &state->files, link)
 		unmap_mapping_range(df->file->f_mapping, 0, 0, true);
-	}
 	state->pdev = NULL;
+	up_write(&state->memory_lock);
 	mutex_unlock(&state->lock);
 
 	pci_clear_master(pdev);

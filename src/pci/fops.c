@@ -306,7 +306,7 @@ static int ifd2_pci_mmap(struct file *file, struct vm_area_struct *vma)
 	resource_size_t bar_len;
 	int rc = -EINVAL;
 
-	mutex_lock(&state->lock);
+	down_read(&state->memory_lock);
 	pdev = state->pdev;
 	if (!pdev) {
 		rc = -ENODEV;
@@ -327,7 +327,7 @@ static int ifd2_pci_mmap(struct file *file, struct vm_area_struct *vma)
 				 PAGE_SHIFT) + pgoff,
 				len, vma->vm_page_prot);
 out:
-	mutex_unlock(&state->lock);
+	up_read(&state->memory_lock);
 	return rc;
 }
 

@@ -15,6 +15,11 @@
  * and @files; remove takes it to unbind every file's device from its
  * iommufd2 context and to zap BAR mappings, so a later ioctl sees ENODEV
  * and no path dereferences a departed device.
+ *
+ * mmap runs under the caller's mmap_lock, while ioctls copy user memory
+ * (which may take mmap_lock) under @lock, so mmap must not take @lock: it
+ * reads @pdev under @memory_lock instead, which remove also takes (inside
+ * @lock) to clear @pdev and zap the BAR mappings.
  */
 #ifndef IOMMUFD2_PCI_CDEV_H
 #define IOMMUFD2_PCI_CDEV_H
@@ -25,6 +30,7 @@
 #include <linux/mutex.h>
 #include <linux/pci.h>
 #include <linux/refcount.h>
+#include <linux/rwsem.h>
 #include <linux/xarray.h>
 
 struct ifd_ctx;
@@ -36,6 +42,7 @@ struct ifd_device;
  * @cdev: its character device
  * @live: registration plus open files; zero once the device is gone
  * @lock: protects @pdev and @files
+ * @memory_lock: protects @pdev for mmap
  * @pdev: the PCI device, NULL after remove
  * @files: open files (struct ifd2_pci_file)
  */
@@ -44,6 +51,7 @@ struct ifd2_pci {
 	struct cdev cdev;
 	refcount_t live;
 	struct mutex lock;	/* see above */
+	struct rw_semaphore memory_lock;
 	struct pci_dev *pdev;
 	struct list_head files;
 };

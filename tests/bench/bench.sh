@@ -8,6 +8,9 @@
 #   bench.sh check [--machine M ...]
 #                                  the same, then lint and the full suite on
 #                                  each machine variant (default: all)
+#   bench.sh check-debug [--machine M ...]
+#                                  build (or reuse) a lockdep + KASAN +
+#                                  kmemleak kernel and run the suite on it
 #   bench.sh bench [--machine M]   run the map benchmark in the VM
 #                                  (map_bench arguments: IOMMUFD2_BENCH_ARGS)
 #   bench.sh shell [--machine M]   boot the VM to a shell on this terminal
@@ -28,12 +31,19 @@ while [ $# -gt 0 ]; do
 done
 
 case $mode in
-demo | check | shell | bench) ;;
-*) sed -n '4,14s/^# \{0,1\}//p' "$0"; exit 2 ;;
+demo | check | check-debug | shell | bench) ;;
+*) sed -n '4,17s/^# \{0,1\}//p' "$0"; exit 2 ;;
 esac
 
 need_root_user
 "$BENCH_DIR/provision.sh" || exit 1
+if [ "$mode" = check-debug ]; then
+	IOMMUFD2_KERNEL_DIR=$("$BENCH_DIR/kernel.sh" debug) || exit 1
+	export IOMMUFD2_KERNEL_DIR
+	# KASAN and lockdep under TCG are slow.
+	export IOMMUFD2_VM_TIMEOUT=${IOMMUFD2_VM_TIMEOUT:-2400}
+	mode=check
+fi
 "$BENCH_DIR/build.sh" "$mode" || exit 1
 
 case $mode in

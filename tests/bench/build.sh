@@ -33,6 +33,14 @@ in_root bash -c "
 " >"$BUILD/dkms.log" 2>&1 || { tail -n 30 "$BUILD/dkms.log" >&2; die "dkms failed (build/dkms.log)"; }
 grep -E '^iommufd2/' "$BUILD/dkms.log" | sed 's/^/[bench] dkms status: /' >&2
 
+if [ -n "${IOMMUFD2_KERNEL_DIR:-}" ]; then
+	log "building iommufd2 and the mock against $(basename "$IOMMUFD2_KERNEL_DIR")"
+	copy_sources "$BUILD/kmod-custom"
+	BENCH_KERNEL=$IOMMUFD2_KERNEL_DIR in_root make -C /bench/build/kmod-custom \
+		KDIR=/kernel mock >"$BUILD/kmod-custom.log" 2>&1 ||
+		{ tail -n 30 "$BUILD/kmod-custom.log" >&2; die "module build failed"; }
+fi
+
 log "building the mock IOMMU module"
 copy_sources "$BUILD/kmod"
 in_root make -C /bench/build/kmod KDIR=/lib/modules/$krel/build mock \

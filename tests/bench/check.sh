@@ -13,8 +13,10 @@
 # Kernel reports that fail a run, whatever the tests said.  (IOMMU fault
 # lines such as "DMAR: [DMA Write NO_PASID] ..." are expected by the DMA
 # tests and are not listed here.)
-SPLAT='WARNING:|BUG:|Oops|Kernel panic|general protection fault|KASAN|UBSAN|'
-SPLAT+='possible circular locking|possible recursive locking|lockdep|'
+SPLAT='WARNING:|BUG:|Oops|Kernel panic|general protection fault|KASAN:|UBSAN:|'
+SPLAT+='possible circular locking|possible recursive locking|'
+SPLAT+='inconsistent lock state|possible irq lock inversion|'
+SPLAT+='suspicious RCU usage|lock held when returning|'
 SPLAT+='unreferenced object|Call Trace:|blocked for more than|'
 SPLAT+='self-detected stall|rcu.*stall'
 
@@ -59,7 +61,7 @@ if [ -f "$BUILD/lint.result" ]; then
 fi
 
 for machine in "$@"; do
-	out=$BUILD/$machine
+	out=$(machine_out "$machine")
 	"$BENCH_DIR/vm.sh" check "$machine"
 	[ -f "$out/tap.log" ] || : >"$out/tap.log"
 	[ -f "$out/console.log" ] || : >"$out/console.log"

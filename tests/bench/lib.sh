@@ -37,7 +37,8 @@ need_root_user() {
 # Run a command inside the bench root, with /dev, /proc and /sys mounted in a
 # private mount namespace that vanishes when the command ends.  With
 # BENCH_BIND set, that directory appears as /bench; with BENCH_KSRC, the
-# linux-source extract appears as /ksrc.
+# linux-source extract appears as /ksrc; with BENCH_KERNEL, a kernel tree
+# built by kernel.sh appears as /kernel.
 in_root() {
 	unshare -m --propagation private bash -c '
 		r=$0
@@ -50,6 +51,10 @@ in_root() {
 		fi
 		if [ -n "$BENCH_KSRC" ]; then
 			mkdir -p "$r/ksrc" && mount --bind "$BENCH_KSRC" "$r/ksrc"
+		fi
+		if [ -n "$BENCH_KERNEL" ]; then
+			mkdir -p "$r/kernel" &&
+				mount --bind "$BENCH_KERNEL" "$r/kernel"
 		fi
 		cp -L /etc/resolv.conf "$r/etc/resolv.conf" 2>/dev/null
 		exec chroot "$r" /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
@@ -73,6 +78,17 @@ ALL_MACHINES="vtd vtd-fs virtio"
 # The dkms package version, from dkms.conf.
 dkms_version() {
 	sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$REPO/dkms.conf"
+}
+
+# Where a machine variant's logs go: build/<machine>, or
+# build/<machine>-<flavour> on a kernel built by kernel.sh.
+machine_out() {
+	if [ -n "${IOMMUFD2_KERNEL_DIR:-}" ]; then
+		echo "$BUILD/$1-$(basename "$IOMMUFD2_KERNEL_DIR" |
+			sed -E 's/.*-(ref|debug)-[0-9a-f]+$/\1/')"
+	else
+		echo "$BUILD/$1"
+	fi
 }
 
 # The linux-source extract of the root's kernel (see provision.sh).

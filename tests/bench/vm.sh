@@ -19,8 +19,12 @@
 mode=$1
 machine=$2
 krel=$(root_kernel_release)
-out=$BUILD/$machine
 export BENCH_BIND=$REPO
+# A kernel built by kernel.sh instead of Debian's (IOMMUFD2_KERNEL_DIR), with
+# iommufd2 built against it by build.sh into build/kmod-custom.
+kdir=${IOMMUFD2_KERNEL_DIR:-}
+[ -n "$kdir" ] && export BENCH_KERNEL=$kdir
+out=$(machine_out "$machine")
 
 # QEMU arguments of each machine variant.  The IOMMU must come before the
 # PCI devices, or their DMA bypasses it.  GUEST_MODULES are loaded (in
@@ -66,11 +70,21 @@ pack_initramfs() {
 	cp "$BENCH_DIR/guest-init.sh" "$dir/init"
 	chmod 0755 "$dir/init"
 
-	for m in iommufd2 iommufd2_pci; do
-		mod=$(ls "$ROOT"/lib/modules/"$krel"/updates/dkms/$m.ko* 2>/dev/null | head -n1)
-		[ -f "$mod" ] || die "$m is not dkms-installed for $krel"
-		add_module "$mod" "$dir/lib/modules/$m.ko"
-	done
+	if [ -n "$kdir" ]; then
+		# Everything the machines need is built in; ours come from
+		# the tree built against this kernel.
+		GUEST_MODULES=
+		cp "$BUILD"/kmod-custom/iommufd2.ko "$BUILD"/kmod-custom/iommufd2_pci.ko \
+			"$dir/lib/modules/"
+		cp "$BUILD/kmod-custom/tests/mock/iommufd2_mock.ko" "$dir/lib/modules/"
+	else
+		for m in iommufd2 iommufd2_pci; do
+			mod=$(ls "$ROOT"/lib/modules/"$krel"/updates/dkms/$m.ko* 2>/dev/null | head -n1)
+			[ -f "$mod" ] || die "$m is not dkms-installed for $krel"
+			add_module "$mod" "$dir/lib/modules/$m.ko"
+		done
+		cp "$BUILD/kmod/tests/mock/iommufd2_mock.ko" "$dir/lib/modules/"
+	fi
 	for m in $GUEST_MODULES; do
 		path=$(in_root modprobe -S "$krel" --show-depends "$m" |
 			awk '/^insmod/ { print $2 }')
@@ -80,7 +94,6 @@ pack_initramfs() {
 		done
 	done
 
-	cp "$BUILD/kmod/tests/mock/iommufd2_mock.ko" "$dir/lib/modules/"
 	cp "$BUILD"/guest/tests/* "$dir/tests/" 2>/dev/null
 	cp "$BUILD"/guest/bin/* "$dir/bin/"
 	printf 'MODE=%s\nMACHINE=%s\nBENCH_ARGS="%s"\n' "$mode" "$machine" \
@@ -95,8 +108,10 @@ mkdir -p "$out"
 rm -f "$out/console.log" "$out/tap.log"
 pack_initramfs
 
+kernel=/boot/vmlinuz-$krel
+[ -n "$kdir" ] && kernel=/kernel/arch/x86/boot/bzImage
 common="-nodefaults -no-reboot -accel tcg -cpu max -smp 2 -m 3G
-	-kernel /boot/vmlinuz-$krel -initrd /bench/${out#"$REPO"/}/initramfs.cpio.gz
+	-kernel $kernel -initrd /bench/${out#"$REPO"/}/initramfs.cpio.gz
 	$QEMU_ARGS"
 cmdline="console=ttyS0 $KERNEL_ARGS panic_on_warn=1 panic=-1 oops=panic
 	rdinit=/init"
@@ -110,7 +125,8 @@ if [ "$mode" = shell ]; then
 fi
 
 timeout -k 10 "${IOMMUFD2_VM_TIMEOUT:-900}" \
-	env BENCH_BIND="$REPO" bash -c '. "$0"; in_root "$@"' "$BENCH_DIR/lib.sh" \
+	env BENCH_BIND="$REPO" BENCH_KERNEL="$kdir" \
+	bash -c '. "$0"; in_root "$@"' "$BENCH_DIR/lib.sh" \
 	qemu-system-x86_64 $common -display none \
 	-serial "file:/bench/${out#"$REPO"/}/console.log" \
 	-serial "file:/bench/${out#"$REPO"/}/tap.log" \

@@ -295,6 +295,31 @@ int mock_dma(struct mock_dev *mdev, u32 pasid, u64 iova, u32 value)
 	return rc;
 }
 
+/*
+ * Add the platform device with its fwspec pointing at our IOMMU, so the
+ * core probes it with our ops.  The core wants fwspecs set up under its
+ * probe lock; kernels built for iommufd testing export a helper that does
+ * so, stock kernels (no lockdep) let us set it up before adding.
+ */
+#ifdef MOCK_HAVE_IOMMU_MOCK_DEVICE_ADD
+int iommu_mock_device_add(struct device *dev, struct iommu_device *iommu);
+
+static int mock_platform_device_add(struct platform_device *pdev)
+{
+	pdev->dev.parent = &platform_bus;
+	pdev->dev.bus = &platform_bus_type;
+	dev_set_name(&pdev->dev, "%s.%d", pdev->name, pdev->id);
+	return iommu_mock_device_add(&pdev->dev, &mock_iommu);
+}
+#else
+static int mock_platform_device_add(struct platform_device *pdev)
+{
+	int rc = iommu_fwspec_init(&pdev->dev, mock_fwnode);
+
+	return rc ?: platform_device_add(pdev);
+}
+#endif
+
 /**
  * mock_dev_create() - a new mock device, probed behind the mock IOMMU
  * @index: its name in the test interface
@@ -329,15 +354,10 @@ struct mock_dev *mock_dev_create(u32 index, u32 pasid_bits)
 		if (rc)
 			goto out_put;
 	}
-	/* Point the device at our IOMMU before the core sees it. */
-	rc = iommu_fwspec_init(&mdev->pdev->dev, mock_fwnode);
-	if (rc)
-		goto out_put;
-
 	mutex_lock(&mock_devs_lock);
 	list_add(&mdev->link, &mock_devs);
 	mutex_unlock(&mock_devs_lock);
-	rc = platform_device_add(mdev->pdev);
+	rc = mock_platform_device_add(mdev->pdev);
 	if (!rc && !mdev->pdev->dev.iommu_group) {
 		platform_device_del(mdev->pdev);
 		rc = -ENODEV;
