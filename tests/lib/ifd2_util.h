@@ -123,4 +123,20 @@ static inline int ifd2_unmap(int fd, __u32 ioas, __u64 iova, __u64 len,
 	return rc;
 }
 
+static inline int ifd2_hwpt_alloc(int fd, __u32 dev, __u32 pt, __u32 flags,
+				  __u32 *out)
+{
+	struct iommu_hwpt_alloc cmd = {
+		.size = sizeof(cmd),
+		.flags = flags,
+		.dev_id = dev,
+		.pt_id = pt,
+	};
+	int rc = ifd2_ioctl(fd, IOMMU_HWPT_ALLOC, &cmd);
+
+	if (!rc && out)
+		*out = cmd.out_hwpt_id;
+	return rc;
+}
+
 #endif /* IFD2_UTIL_H */

@@ -8,12 +8,10 @@
 #include <pthread.h>
 
 #include "kselftest_harness.h"
-#include "ifd2_util.h"
-#include "../mock/mock_uapi.h"
+#include "ifd2_mock.h"
 
 #define PAGE 4096UL
 #define X 0x200000ULL
-#define MOCK_DEV "/dev/iommufd2-mock"
 
 static int acc_cmd(int mfd, unsigned long num, __u32 index,
 		   struct mock_access *in)
@@ -55,14 +53,6 @@ static int acc_rw(int mfd, __u32 index, __u64 iova, void *buf, __u64 len,
 				   .flags = write ? MOCK_ACCESS_WRITE : 0 };
 
 	return acc_cmd(mfd, MOCK_ACCESS_RW, index, &cmd);
-}
-
-static struct mock_stats stats(int mfd)
-{
-	struct mock_stats s = {};
-
-	ifd2_ioctl(mfd, MOCK_STATS, &s);
-	return s;
 }
 
 static __u32 *page_buf(int prot)
@@ -142,7 +132,7 @@ TEST_F(access, pin_and_copy)
 	EXPECT_EQ(0xfeed, self->buf[0][PAGE / 4]);
 	EXPECT_EQ(0xfeed, self->buf[0][2 * PAGE / 4]);
 	EXPECT_EQ(0, self->buf[0][0]);
-	EXPECT_EQ(1, stats(self->mfd).access_pins_live);
+	EXPECT_EQ(1, mock_stats(self->mfd).access_pins_live);
 	EXPECT_EQ(0, acc_unpin(self->mfd, self->index, X + PAGE, 2 * PAGE));
 	EXPECT_EQ(ENOENT, acc_unpin(self->mfd, self->index, X, PAGE));
 	EXPECT_EQ(EINVAL, acc_pin(self->mfd, self->index, X + 8, PAGE, 0, 0));
@@ -176,7 +166,7 @@ TEST_F(access, pin_and_copy)
 
 TEST_F(access, unmap_of_pinned_range_calls_owner)
 {
-	struct mock_stats before = stats(self->mfd), after;
+	struct mock_stats before = mock_stats(self->mfd), after;
 	__u64 unmapped;
 
 	ASSERT_EQ(0, acc_ioas(self->mfd, MOCK_ACCESS_ATTACH, self->index,
@@ -185,7 +175,7 @@ TEST_F(access, unmap_of_pinned_range_calls_owner)
 	ASSERT_EQ(0, ifd2_unmap(self->fd, self->ioas[0], X, 4 * PAGE,
 				&unmapped));
 	EXPECT_EQ(4 * PAGE, unmapped);
-	after = stats(self->mfd);
+	after = mock_stats(self->mfd);
 	EXPECT_EQ(before.access_unmap_calls + 1, after.access_unmap_calls);
 	EXPECT_EQ(0, after.access_pins_live);
 	/* Only IOAS b's pages are still pinned. */
@@ -202,13 +192,13 @@ TEST_F(access, replace_moves_without_a_gap)
 	/* A failed replace changes nothing. */
 	EXPECT_EQ(ENOENT, acc_ioas(self->mfd, MOCK_ACCESS_REPLACE,
 				   self->index, self->ioas[1] + 100));
-	EXPECT_EQ(1, stats(self->mfd).access_pins_live);
+	EXPECT_EQ(1, mock_stats(self->mfd).access_pins_live);
 	EXPECT_EQ(EBUSY, ifd2_destroy(self->fd, self->ioas[0]));
 
 	/* Replace hands the old pins back and moves. */
 	ASSERT_EQ(0, acc_ioas(self->mfd, MOCK_ACCESS_REPLACE, self->index,
 			      self->ioas[1]));
-	EXPECT_EQ(0, stats(self->mfd).access_pins_live);
+	EXPECT_EQ(0, mock_stats(self->mfd).access_pins_live);
 	ASSERT_EQ(0, acc_rw(self->mfd, self->index, X, v, 4, true));
 	EXPECT_EQ(0x04030201, self->buf[1][0]);
 	EXPECT_EQ(0, self->buf[0][0]);
@@ -284,7 +274,7 @@ TEST_F(access, replace_races_detach)
 	EXPECT_EQ(attached >= 0 ? 0 : ENOENT, rc);
 	EXPECT_EQ(0, acc_cmd(self->mfd, MOCK_ACCESS_DESTROY, self->index,
 			     NULL));
-	EXPECT_EQ(0, stats(self->mfd).access_pins_live);
+	EXPECT_EQ(0, mock_stats(self->mfd).access_pins_live);
 	EXPECT_EQ(0, ifd2_counter("access"));
 }
 
@@ -329,7 +319,7 @@ TEST_F(access, pin_races_unmap)
 	__atomic_store_n(&r.stop, 1, __ATOMIC_RELEASE);
 	pthread_join(t, NULL);
 	EXPECT_EQ(0, r.bad);
-	EXPECT_EQ(0, stats(self->mfd).access_pins_live);
+	EXPECT_EQ(0, mock_stats(self->mfd).access_pins_live);
 	ASSERT_EQ(0, ifd2_unmap(self->fd, self->ioas[0], 0, UINT64_MAX,
 				&unmapped));
 	ASSERT_EQ(0, ifd2_unmap(self->fd, self->ioas[1], 0, UINT64_MAX,

@@ -182,28 +182,13 @@ TEST_F(testdev, unmap_while_attached_faults)
 	EXPECT_EQ(0, self->buf[0]);
 }
 
-static int hwpt_alloc(int fd, __u32 dev, __u32 pt, __u32 flags, __u32 *out)
-{
-	struct iommu_hwpt_alloc cmd = {
-		.size = sizeof(cmd),
-		.flags = flags,
-		.dev_id = dev,
-		.pt_id = pt,
-	};
-	int rc = ifd2_ioctl(fd, IOMMU_HWPT_ALLOC, &cmd);
-
-	if (!rc && out)
-		*out = cmd.out_hwpt_id;
-	return rc;
-}
-
 TEST_F(testdev, explicit_hwpt)
 {
 	int fd = self->d.iommufd;
 	__u32 hwpt, pt, hwpt2;
 
 	ASSERT_EQ(0, map_fixed(fd, self->ioas, self->buf, PAGE, TEST_IOVA));
-	ASSERT_EQ(0, hwpt_alloc(fd, self->d.devid, self->ioas, 0, &hwpt));
+	ASSERT_EQ(0, ifd2_hwpt_alloc(fd, self->d.devid, self->ioas, 0, &hwpt));
 	/* The IOAS is in use by the HWPT. */
 	EXPECT_EQ(EBUSY, ifd2_destroy(fd, self->ioas));
 	pt = hwpt;
@@ -217,7 +202,7 @@ TEST_F(testdev, explicit_hwpt)
 	EXPECT_EQ(EBUSY, ifd2_destroy(fd, self->d.devid));
 
 	/* Replace between two explicit HWPTs of the same IOAS. */
-	ASSERT_EQ(0, hwpt_alloc(fd, self->d.devid, self->ioas, 0, &hwpt2));
+	ASSERT_EQ(0, ifd2_hwpt_alloc(fd, self->d.devid, self->ioas, 0, &hwpt2));
 	pt = hwpt2;
 	ASSERT_EQ(0, ifd2_dev_attach(self->d.devfd, &pt));
 	EXPECT_EQ(0, ifd2_destroy(fd, hwpt));
@@ -242,12 +227,12 @@ TEST_F(testdev, hwpt_alloc_bad_input)
 	long hwpts = ifd2_counter("hwpt_paging");
 	__u32 hwpt;
 
-	EXPECT_EQ(EOPNOTSUPP, hwpt_alloc(fd, self->d.devid, self->ioas,
+	EXPECT_EQ(EOPNOTSUPP, ifd2_hwpt_alloc(fd, self->d.devid, self->ioas,
 					 1u << 7, NULL));
-	EXPECT_EQ(ENOENT, hwpt_alloc(fd, self->ioas, self->ioas, 0, NULL));
-	EXPECT_EQ(EINVAL, hwpt_alloc(fd, self->d.devid, self->ioas + 50, 0,
+	EXPECT_EQ(ENOENT, ifd2_hwpt_alloc(fd, self->ioas, self->ioas, 0, NULL));
+	EXPECT_EQ(EINVAL, ifd2_hwpt_alloc(fd, self->d.devid, self->ioas + 50, 0,
 				     NULL));
-	EXPECT_EQ(EINVAL, hwpt_alloc(fd, self->d.devid, self->d.devid, 0,
+	EXPECT_EQ(EINVAL, ifd2_hwpt_alloc(fd, self->d.devid, self->d.devid, 0,
 				     NULL));
 	cmd.__reserved = 1;
 	EXPECT_EQ(EOPNOTSUPP, ifd2_ioctl(fd, IOMMU_HWPT_ALLOC, &cmd));
@@ -258,8 +243,8 @@ TEST_F(testdev, hwpt_alloc_bad_input)
 	cmd.data_type = IOMMU_HWPT_DATA_VTD_S1;
 	EXPECT_EQ(EINVAL, ifd2_ioctl(fd, IOMMU_HWPT_ALLOC, &cmd));
 	/* A HWPT parent asks for nesting, which these drivers lack here. */
-	ASSERT_EQ(0, hwpt_alloc(fd, self->d.devid, self->ioas, 0, &hwpt));
-	EXPECT_EQ(EOPNOTSUPP, hwpt_alloc(fd, self->d.devid, hwpt, 0, NULL));
+	ASSERT_EQ(0, ifd2_hwpt_alloc(fd, self->d.devid, self->ioas, 0, &hwpt));
+	EXPECT_EQ(EOPNOTSUPP, ifd2_hwpt_alloc(fd, self->d.devid, hwpt, 0, NULL));
 	EXPECT_EQ(0, ifd2_destroy(fd, hwpt));
 	EXPECT_EQ(hwpts, ifd2_counter("hwpt_paging"));
 }
@@ -275,7 +260,7 @@ TEST_F(testdev, attach_bad_input)
 	pt = self->d.devid;
 	EXPECT_EQ(EINVAL, ifd2_dev_attach(self->d.devfd, &pt));
 	/* A PASID needs a PASID-capable HWPT and device. */
-	ASSERT_EQ(0, hwpt_alloc(self->d.iommufd, self->d.devid, self->ioas, 0,
+	ASSERT_EQ(0, ifd2_hwpt_alloc(self->d.iommufd, self->d.devid, self->ioas, 0,
 				&hwpt));
 	EXPECT_EQ(EINVAL, ifd2_dev_attach_pasid(self->d.devfd, 1, hwpt));
 	EXPECT_EQ(EINVAL, ifd2_dev_attach_pasid(self->d.devfd, 1,

@@ -13,12 +13,10 @@
 #include <netlink/netlink.h>
 
 #include "kselftest_harness.h"
-#include "ifd2_util.h"
+#include "ifd2_mock.h"
 #include "iommufd2/iommufd2_nl.h"
-#include "../mock/mock_uapi.h"
 
 #define TOOL "/bin/iommufd2ctl"
-#define MOCK_DEV "/dev/iommufd2-mock"
 
 /* Runs the tool, returns its stdout (caller frees) and exit status. */
 static char *run_tool(const char *args, int *status)

@@ -9,83 +9,10 @@
 #include <sys/syscall.h>
 
 #include "kselftest_harness.h"
-#include "ifd2_util.h"
-#include "../mock/mock_uapi.h"
+#include "ifd2_mock.h"
 
 #define PAGE 4096UL
 #define X 0x100000ULL
-#define MOCK_DEV "/dev/iommufd2-mock"
-
-static int mock_create(int mfd, __u32 bits, __u32 *index)
-{
-	struct mock_dev_create c = { .pasid_bits = bits };
-	int rc = ifd2_ioctl(mfd, MOCK_DEV_CREATE, &c);
-
-	*index = c.out_index;
-	return rc;
-}
-
-static int mock_bind(int mfd, __u32 index, int iommufd, __u32 *devid)
-{
-	struct mock_bind b = { .index = index, .iommufd = iommufd };
-	int rc = ifd2_ioctl(mfd, MOCK_BIND, &b);
-
-	if (devid)
-		*devid = b.out_dev_id;
-	return rc;
-}
-
-static int mock_attach(int mfd, __u32 index, __u32 pasid, __u32 pt)
-{
-	struct mock_attach a = { .index = index, .pasid = pasid, .pt_id = pt };
-
-	return ifd2_ioctl(mfd, MOCK_ATTACH, &a);
-}
-
-static int mock_detach(int mfd, __u32 index, __u32 pasid)
-{
-	struct mock_attach a = { .index = index, .pasid = pasid };
-
-	return ifd2_ioctl(mfd, MOCK_DETACH, &a);
-}
-
-static int mock_dma(int mfd, __u32 index, __u32 pasid, __u64 iova, __u32 v)
-{
-	struct mock_dma d = { .index = index, .pasid = pasid, .iova = iova,
-			      .value = v };
-
-	return ifd2_ioctl(mfd, MOCK_DMA, &d);
-}
-
-static int mock_inject(int mfd, __u32 op, __u32 count)
-{
-	struct mock_inject i = { .op = op, .count = count };
-
-	return ifd2_ioctl(mfd, MOCK_INJECT, &i);
-}
-
-static struct mock_stats mock_stats(int mfd)
-{
-	struct mock_stats s = {};
-
-	ifd2_ioctl(mfd, MOCK_STATS, &s);
-	return s;
-}
-
-static int hwpt_alloc(int fd, __u32 dev, __u32 pt, __u32 flags, __u32 *out)
-{
-	struct iommu_hwpt_alloc cmd = {
-		.size = sizeof(cmd),
-		.flags = flags,
-		.dev_id = dev,
-		.pt_id = pt,
-	};
-	int rc = ifd2_ioctl(fd, IOMMU_HWPT_ALLOC, &cmd);
-
-	if (!rc)
-		*out = cmd.out_hwpt_id;
-	return rc;
-}
 
 static __u32 *page_buf(void)
 {
@@ -128,7 +55,7 @@ FIXTURE_SETUP(pasid)
 		iova = X;
 		ASSERT_EQ(0, ifd2_map(self->fd, self->ioas[i], self->buf[i],
 				      PAGE, &iova, IFD2_FIXED));
-		ASSERT_EQ(0, hwpt_alloc(self->fd, self->devid, self->ioas[i],
+		ASSERT_EQ(0, ifd2_hwpt_alloc(self->fd, self->devid, self->ioas[i],
 					IOMMU_HWPT_ALLOC_PASID,
 					&self->hwpt[i]));
 	}
@@ -256,7 +183,7 @@ TEST_F(pasid, compatibility_rules)
 	struct iommu_hw_info info = { .size = sizeof(info) };
 	__u32 nopasid, nodev;
 
-	ASSERT_EQ(0, hwpt_alloc(self->fd, self->devid, self->ioas[0], 0,
+	ASSERT_EQ(0, ifd2_hwpt_alloc(self->fd, self->devid, self->ioas[0], 0,
 				&plain));
 	/* PASIDs need a PASID-capable HWPT (an IOAS's auto one is not). */
 	EXPECT_EQ(EINVAL, mock_attach(self->mfd, self->dev, 1, plain));
@@ -291,7 +218,7 @@ TEST_F(pasid, compatibility_rules)
 	ASSERT_EQ(0, ifd2_ioctl(self->fd, IOMMU_GET_HW_INFO, &info));
 	EXPECT_EQ(0, info.out_max_pasid_log2);
 	/* ...and is refused PASID attach, even to a PASID-capable HWPT. */
-	ASSERT_EQ(0, hwpt_alloc(self->fd, nopasid, self->ioas[1],
+	ASSERT_EQ(0, ifd2_hwpt_alloc(self->fd, nopasid, self->ioas[1],
 				IOMMU_HWPT_ALLOC_PASID, &hwpt_np));
 	EXPECT_EQ(EINVAL, mock_attach(self->mfd, nodev, 1, hwpt_np));
 	EXPECT_EQ(EINVAL, mock_attach(self->mfd, nodev, 1, self->hwpt[0]));

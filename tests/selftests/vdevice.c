@@ -11,46 +11,8 @@
 #include "kselftest_harness.h"
 #include "ifd2_dev.h"
 #include "iommufd2/iommufd2.h"
-#include "../mock/mock_uapi.h"
+#include "ifd2_mock.h"
 
-#define MOCK_DEV "/dev/iommufd2-mock"
-
-static int mock_ioctl(int mfd, unsigned long num, void *arg)
-{
-	return ifd2_ioctl(mfd, num, arg);
-}
-
-static int mock_bind(int mfd, __u32 index, int iommufd, __u32 *devid)
-{
-	struct mock_bind b = { .index = index, .iommufd = iommufd };
-	int rc = mock_ioctl(mfd, MOCK_BIND, &b);
-
-	*devid = b.out_dev_id;
-	return rc;
-}
-
-static struct mock_stats stats(int mfd)
-{
-	struct mock_stats s = {};
-
-	mock_ioctl(mfd, MOCK_STATS, &s);
-	return s;
-}
-
-static int hwpt_alloc(int fd, __u32 dev, __u32 pt, __u32 flags, __u32 *out)
-{
-	struct iommu_hwpt_alloc cmd = {
-		.size = sizeof(cmd),
-		.flags = flags,
-		.dev_id = dev,
-		.pt_id = pt,
-	};
-	int rc = ifd2_ioctl(fd, IOMMU_HWPT_ALLOC, &cmd);
-
-	if (!rc)
-		*out = cmd.out_hwpt_id;
-	return rc;
-}
 
 static int viommu_alloc(int fd, __u32 type, __u32 dev, __u32 hwpt,
 			__u32 *out)
@@ -100,15 +62,15 @@ FIXTURE_SETUP(vdev)
 		SKIP(return, "no mock IOMMU");
 	self->fd = ifd2_open();
 	ASSERT_LE(0, self->fd);
-	ASSERT_EQ(0, mock_ioctl(self->mfd, MOCK_DEV_CREATE, &c));
+	ASSERT_EQ(0, ifd2_ioctl(self->mfd, MOCK_DEV_CREATE, &c));
 	self->dev = c.out_index;
 	ASSERT_EQ(0, mock_bind(self->mfd, self->dev, self->fd, &self->devid));
 	ASSERT_EQ(0, ifd2_ioas_alloc(self->fd, &self->ioas));
-	ASSERT_EQ(0, hwpt_alloc(self->fd, self->devid, self->ioas,
+	ASSERT_EQ(0, ifd2_hwpt_alloc(self->fd, self->devid, self->ioas,
 				IOMMU_HWPT_ALLOC_NEST_PARENT, &self->hwpt));
 	ASSERT_EQ(0, viommu_alloc(self->fd, MOCK_VIOMMU_TYPE_SELFTEST,
 				  self->devid, self->hwpt, &self->viommu));
-	self->base = stats(self->mfd);
+	self->base = mock_stats(self->mfd);
 }
 
 FIXTURE_TEARDOWN(vdev)
@@ -123,7 +85,7 @@ FIXTURE_TEARDOWN(vdev)
 static void check_hooks(struct __test_metadata *_metadata,
 			struct _test_data_vdev *self, long inits)
 {
-	struct mock_stats s = stats(self->mfd);
+	struct mock_stats s = mock_stats(self->mfd);
 
 	EXPECT_EQ(inits, (long)(s.vdev_init - self->base.vdev_init));
 	EXPECT_EQ(inits, (long)(s.vdev_destroy - self->base.vdev_destroy));
@@ -158,7 +120,7 @@ TEST_F(vdev, viommu_alloc_rules)
 	EXPECT_EQ(ENOENT, viommu_alloc(self->fd, MOCK_VIOMMU_TYPE_SELFTEST,
 				       self->devid, self->ioas, &id));
 	/* The selftest type needs a nest-parent HWPT, as upstream's. */
-	ASSERT_EQ(0, hwpt_alloc(self->fd, self->devid, self->ioas, 0, &plain));
+	ASSERT_EQ(0, ifd2_hwpt_alloc(self->fd, self->devid, self->ioas, 0, &plain));
 	EXPECT_EQ(EINVAL, viommu_alloc(self->fd, MOCK_VIOMMU_TYPE_SELFTEST,
 				       self->devid, plain, &id));
 	/* The software type takes any paging HWPT. */
@@ -181,7 +143,7 @@ TEST_F(vdev, vdevice_rules)
 	/* One vDevice per device; virt_ids unique per vIOMMU. */
 	EXPECT_EQ(EEXIST, vdevice_alloc(self->fd, self->viommu, self->devid,
 					0x11, &id));
-	ASSERT_EQ(0, mock_ioctl(self->mfd, MOCK_DEV_CREATE, &c));
+	ASSERT_EQ(0, ifd2_ioctl(self->mfd, MOCK_DEV_CREATE, &c));
 	other = c.out_index;
 	ASSERT_EQ(0, mock_bind(self->mfd, other, self->fd, &other_devid));
 	EXPECT_EQ(EEXIST, vdevice_alloc(self->fd, self->viommu, other_devid,
@@ -210,7 +172,7 @@ TEST_F(vdev, unbind_leaves_tombstone)
 
 	ASSERT_EQ(0, vdevice_alloc(self->fd, self->viommu, self->devid, 0x20,
 				   &vdev));
-	ASSERT_EQ(0, mock_ioctl(self->mfd, MOCK_UNBIND, &self->dev));
+	ASSERT_EQ(0, ifd2_ioctl(self->mfd, MOCK_UNBIND, &self->dev));
 	/* Gone with its device; its ID answers ENOENT and stays taken. */
 	EXPECT_EQ(ENOENT, ifd2_destroy(self->fd, vdev));
 	EXPECT_EQ(tombs + 1, ifd2_counter("tombstones"));
@@ -261,7 +223,7 @@ static void *race_unbind(void *arg)
 	pthread_barrier_wait(&r->go);
 	if (r->order == 1)
 		usleep(50);
-	mock_ioctl(r->self->mfd, MOCK_UNBIND, &r->self->dev);
+	ifd2_ioctl(r->self->mfd, MOCK_UNBIND, &r->self->dev);
 	return NULL;
 }
 
@@ -339,7 +301,7 @@ TEST_F(vdev, alloc_races_unbind)
 	 * An allocation refused at the last step (unbinding) had run the
 	 * backend's init: each init still met exactly one destroy.
 	 */
-	struct mock_stats s = stats(self->mfd);
+	struct mock_stats s = mock_stats(self->mfd);
 
 	EXPECT_LE(made, (long)(s.vdev_init - self->base.vdev_init));
 	check_hooks(_metadata, self, s.vdev_init - self->base.vdev_init);
@@ -407,7 +369,7 @@ TEST(software_viommu_on_pci_device)
 	ASSERT_LE(0, devfd);
 	ASSERT_EQ(0, ifd2_dev_bind(devfd, fd, &devid));
 	ASSERT_EQ(0, ifd2_ioas_alloc(fd, &ioas));
-	ASSERT_EQ(0, hwpt_alloc(fd, devid, ioas, 0, &hwpt));
+	ASSERT_EQ(0, ifd2_hwpt_alloc(fd, devid, ioas, 0, &hwpt));
 	/* The selftest type is the mock's, not this IOMMU's. */
 	EXPECT_EQ(EOPNOTSUPP, viommu_alloc(fd, MOCK_VIOMMU_TYPE_SELFTEST,
 					   devid, hwpt, &viommu));
