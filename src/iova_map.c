@@ -53,6 +53,17 @@ static struct ifd_area *ifd_area_next(struct ifd_area *area,
 						     last));
 }
 
+/* The inclusive end of [@iova, @iova + @length); empty or wrapping fails. */
+static int ifd_range_last(unsigned long iova, unsigned long length,
+			  unsigned long *last)
+{
+	if (!length)
+		return -EINVAL;
+	if (check_add_overflow(iova, length - 1, last))
+		return -EOVERFLOW;
+	return 0;
+}
+
 /**
  * ifd_iova_map_init() - an empty address space
  * @map: the map
@@ -429,10 +440,9 @@ int ifd_iova_map_collect(struct ifd_iova_map *map, unsigned long iova,
 	unsigned long last;
 	int rc;
 
-	if (!length)
-		return -EINVAL;
-	if (check_add_overflow(iova, length - 1, &last))
-		return -EOVERFLOW;
+	rc = ifd_range_last(iova, length, &last);
+	if (rc)
+		return rc;
 
 	down_read(&map->lock);
 	rc = ifd_collect_locked(map, iova, last, pieces);
@@ -562,10 +572,9 @@ int ifd_iova_map_pin_for_access(struct ifd_iova_map *map,
 	unsigned long last;
 	int rc;
 
-	if (!length)
-		return -EINVAL;
-	if (check_add_overflow(iova, length - 1, &last))
-		return -EOVERFLOW;
+	rc = ifd_range_last(iova, length, &last);
+	if (rc)
+		return rc;
 	INIT_LIST_HEAD(&pin->pieces);
 	down_write(&map->lock);
 	if (interval_tree_iter_first(&map->unmapping, iova, last)) {
@@ -617,11 +626,11 @@ int ifd_iova_unmap(struct ifd_iova_map *map, unsigned long iova,
 		   unsigned long length, unsigned long *unmapped)
 {
 	unsigned long last;
+	int rc;
 
-	if (!length)
-		return -EINVAL;
-	if (check_add_overflow(iova, length - 1, &last))
-		return -EOVERFLOW;
+	rc = ifd_range_last(iova, length, &last);
+	if (rc)
+		return rc;
 	return ifd_unmap_range(map, iova, last, false, unmapped);
 }
 
