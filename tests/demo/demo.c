@@ -41,18 +41,6 @@ static const char *result_name(__u32 r)
 	}
 }
 
-static __u32 *page(__u64 *gpa)
-{
-	__u32 *p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE,
-			MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
-
-	if (p == MAP_FAILED)
-		return NULL;
-	memset(p, 0, PAGE);
-	*gpa = ifd2_gpa(p);
-	return p;
-}
-
 static void dma(volatile __u32 *bar, const char *label, __u64 gpa,
 		__u32 *a, __u32 *b, __u32 expect)
 {
@@ -70,7 +58,7 @@ static void dma(volatile __u32 *bar, const char *label, __u64 gpa,
 int main(void)
 {
 	__u64 gpa_a, gpa_b, iova;
-	__u32 *a = page(&gpa_a), *b = page(&gpa_b);
+	__u32 *a = ifd2_dma_page(&gpa_a), *b = ifd2_dma_page(&gpa_b);
 	__u32 ioas_a = 0, ioas_b = 0, devid = 0, pt;
 	volatile __u32 *bar;
 	size_t bar_len;

@@ -202,6 +202,15 @@ static inline __u64 ifd2_gpa(const void *va)
 	return (entry & ((1ULL << 55) - 1)) * page + (uintptr_t)va % page;
 }
 
+/* A page of our memory for a device to DMA to, and its GPA (0 if unknown). */
+static inline __u32 *ifd2_dma_page(__u64 *gpa)
+{
+	__u32 *p = ifd2_pages(1);
+
+	*gpa = p ? ifd2_gpa(p) : 0;
+	return p;
+}
+
 /* iommu-testdev registers (QEMU hw/misc/iommu-testdev.c). */
 #define TESTDEV_RUN		0x00	/* read: run the armed DMA */
 #define TESTDEV_IOVA_LO		0x04

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <iommufd2/iommufd.h>
@@ -29,6 +30,19 @@ static inline int ifd2_open(void)
 static inline int ifd2_ioctl(int fd, unsigned long num, void *arg)
 {
 	return ioctl(fd, num, arg) ? errno : 0;
+}
+
+/* @npages zeroed, present pages of our memory, or NULL. */
+static inline __u32 *ifd2_pages(size_t npages)
+{
+	size_t len = npages * sysconf(_SC_PAGESIZE);
+	__u32 *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+			MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	memset(p, 0, len);
+	return p;
 }
 
 static inline int ifd2_ioas_alloc(int fd, __u32 *id)

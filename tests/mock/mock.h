@@ -60,7 +60,4 @@ long mock_access_ioctl(struct list_head *accesses, struct mutex *lock,
 void mock_access_release_all(struct list_head *accesses);
 void mock_access_stats(struct mock_stats *stats);
 
-int mock_cdev_init(void);
-void mock_cdev_exit(void);
-
 #endif /* IOMMUFD2_MOCK_H */

@@ -55,18 +55,6 @@ static int acc_rw(int mfd, __u32 index, __u64 iova, void *buf, __u64 len,
 	return acc_cmd(mfd, MOCK_ACCESS_RW, index, &cmd);
 }
 
-static __u32 *page_buf(int prot)
-{
-	__u32 *p = mmap(NULL, 4 * PAGE, PROT_READ | PROT_WRITE,
-			MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
-
-	if (p == MAP_FAILED)
-		return NULL;
-	memset(p, 0, 4 * PAGE);
-	mprotect(p, 4 * PAGE, prot);
-	return p;
-}
-
 /* Two IOASes mapping buffers a and b (4 pages) at X; an access. */
 FIXTURE(access) {
 	int fd, mfd;
@@ -88,7 +76,7 @@ FIXTURE_SETUP(access)
 	ASSERT_LE(0, self->fd);
 	self->base_pinned = ifd2_counter("pinned_pages");
 	for (i = 0; i < 2; i++) {
-		self->buf[i] = page_buf(PROT_READ | PROT_WRITE);
+		self->buf[i] = ifd2_pages(4);
 		ASSERT_NE(NULL, self->buf[i]);
 		ASSERT_EQ(0, ifd2_ioas_alloc(self->fd, &self->ioas[i]));
 		iova = X;
@@ -112,7 +100,7 @@ FIXTURE_TEARDOWN(access)
 TEST_F(access, pin_and_copy)
 {
 	char out[64], in[64];
-	__u32 *ro = page_buf(PROT_READ);
+	__u32 *ro = ifd2_pages(4);
 	__u64 iova = 0x900000;
 
 	/* Owned by its driver: not the user's to destroy. */
@@ -150,6 +138,7 @@ TEST_F(access, pin_and_copy)
 
 	/* Writes need a writable mapping. */
 	ASSERT_NE(NULL, ro);
+	ASSERT_EQ(0, mprotect(ro, 4 * PAGE, PROT_READ));
 	ASSERT_EQ(0, ifd2_map(self->fd, self->ioas[0], ro, PAGE, &iova,
 			      IOMMU_IOAS_MAP_READABLE |
 			      IOMMU_IOAS_MAP_FIXED_IOVA));

@@ -52,19 +52,6 @@ static void dev_teardown(struct dev_ctx *d)
 		close(d->iommufd);
 }
 
-/* A locked, touched page of our memory and its guest-physical address. */
-static __u32 *dma_page(__u64 *gpa)
-{
-	__u32 *p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE,
-			MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
-
-	if (p == MAP_FAILED)
-		return NULL;
-	memset(p, 0, PAGE);
-	*gpa = ifd2_gpa(p);
-	return p;
-}
-
 static int map_fixed(int fd, __u32 ioas, void *va, __u64 len, __u64 iova)
 {
 	return ifd2_map(fd, ioas, va, len, &iova, IFD2_FIXED);
@@ -85,7 +72,7 @@ FIXTURE_SETUP(testdev)
 		SKIP(return, "no iommu-testdev on this machine");
 	ASSERT_EQ(0, rc);
 	ASSERT_EQ(0, ifd2_ioas_alloc(self->d.iommufd, &self->ioas));
-	self->buf = dma_page(&self->gpa);
+	self->buf = ifd2_dma_page(&self->gpa);
 	ASSERT_NE(NULL, self->buf);
 	ASSERT_NE(0, self->gpa);
 }
@@ -121,7 +108,7 @@ TEST_F(testdev, device_info_and_regions)
 TEST_F(testdev, dma_attach_replace_detach)
 {
 	__u64 gpa_b;
-	__u32 *buf_b = dma_page(&gpa_b);
+	__u32 *buf_b = ifd2_dma_page(&gpa_b);
 	__u32 other, pt;
 
 	ASSERT_NE(NULL, buf_b);
@@ -503,7 +490,7 @@ TEST(edu_dma_both_directions)
 		SKIP(return, "no edu device on this machine");
 	ASSERT_EQ(0, rc);
 	ASSERT_EQ(0, ifd2_ioas_alloc(d.iommufd, &ioas));
-	buf = (unsigned char *)dma_page(&gpa);
+	buf = (unsigned char *)ifd2_dma_page(&gpa);
 	ASSERT_NE(NULL, buf);
 	for (i = 0; i < 1024; i++)
 		buf[i] = i * 7;

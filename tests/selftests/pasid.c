@@ -14,17 +14,6 @@
 #define PAGE 4096UL
 #define X 0x100000ULL
 
-static __u32 *page_buf(void)
-{
-	__u32 *p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE,
-			MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
-
-	if (p == MAP_FAILED)
-		return NULL;
-	memset(p, 0, PAGE);
-	return p;
-}
-
 /*
  * A mock device with PASIDs bound to a context with IOAS A, B, C mapping
  * buffers a, b, c at the same IOVA X, and a PASID-capable HWPT on each.
@@ -49,7 +38,7 @@ FIXTURE_SETUP(pasid)
 	ASSERT_EQ(0, mock_create(self->mfd, 20, &self->dev));
 	ASSERT_EQ(0, mock_bind(self->mfd, self->dev, self->fd, &self->devid));
 	for (i = 0; i < 3; i++) {
-		self->buf[i] = page_buf();
+		self->buf[i] = ifd2_pages(1);
 		ASSERT_NE(NULL, self->buf[i]);
 		ASSERT_EQ(0, ifd2_ioas_alloc(self->fd, &self->ioas[i]));
 		iova = X;
