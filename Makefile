@@ -5,6 +5,8 @@
 #   make demo                        the bench: build, dkms install, boot a VM,
 #                                    show iommufd2 at work
 #   make check                       the bench: the full test suite in the VM
+#   make check-upstream              the bench: upstream's iommufd selftests,
+#                                    unmodified, against /dev/iommufd2
 #   make bench                       the bench: map benchmark in the VM
 #   make check-debug                 the suite on a lockdep/KASAN kernel
 #   make clean
@@ -43,6 +45,9 @@ demo:
 check:
 	tests/bench/bench.sh check
 
+check-upstream:
+	tests/bench/bench.sh check-upstream
+
 bench:
 	tests/bench/bench.sh bench
 
@@ -61,4 +66,4 @@ clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/tests/mock clean 2>/dev/null || true
 	rm -rf generated .lint.log
 
-.PHONY: all modules lint mock demo check check-debug bench clean
+.PHONY: all modules lint mock demo check check-upstream check-debug bench clean

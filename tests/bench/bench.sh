@@ -11,6 +11,9 @@
 #   bench.sh check-debug [--machine M ...]
 #                                  build (or reuse) a lockdep + KASAN +
 #                                  kmemleak kernel and run the suite on it
+#   bench.sh check-upstream [--machine M]
+#                                  upstream's iommufd selftests, unmodified,
+#                                  against /dev/iommufd2 (default machine vtd)
 #   bench.sh bench [--machine M]   run the map benchmark in the VM
 #                                  (map_bench arguments: IOMMUFD2_BENCH_ARGS)
 #   bench.sh shell [--machine M]   boot the VM to a shell on this terminal
@@ -32,7 +35,10 @@ done
 
 case $mode in
 demo | check | check-debug | shell | bench) ;;
-*) sed -n '4,17s/^# \{0,1\}//p' "$0"; exit 2 ;;
+check-upstream)
+	export IOMMUFD2_SUITES=upstream
+	[ ${#machines[@]} -gt 0 ] || machines=(vtd) ;;
+*) sed -n '4,20s/^# \{0,1\}//p' "$0"; exit 2 ;;
 esac
 
 need_root_user
@@ -47,6 +53,8 @@ fi
 "$BENCH_DIR/build.sh" "$mode" || exit 1
 
 case $mode in
+check-upstream)
+	exec "$BENCH_DIR/check.sh" "${machines[@]}" ;;
 demo | shell | bench)
 	exec "$BENCH_DIR/vm.sh" "$mode" "${machines[0]:-vtd}" ;;
 check)

@@ -48,10 +48,11 @@ in_root make -C /bench/build/kmod KDIR=/lib/modules/$krel/build mock \
 	{ tail -n 30 "$BUILD/mock-build.log" >&2; die "mock build failed"; }
 
 log "building guest programs"
-in_root make -s -C /bench/tests KSFT=/ksrc/tools/testing/selftests \
+in_root make -s -C /bench/tests KSRC=/ksrc \
 	OUT=/bench/build/guest >"$BUILD/tests-build.log" 2>&1 ||
 	{ cat "$BUILD/tests-build.log" >&2; die "test build failed"; }
 
+rm -f "$BUILD/lint.result"
 if [ "$mode" = check ]; then
 	log "lint: W=1, sparse, checkpatch"
 	copy_sources "$BUILD/lint-src"

@@ -52,6 +52,16 @@ unload() {
 	done
 }
 
+# Upstream's selftests open /dev/iommu: make it our node (over upstream's
+# own, on a kernel that has one).
+upstream_dev() {
+	if [ -e /dev/iommu ]; then
+		mount --bind /dev/iommufd2 /dev/iommu
+	else
+		ln -s /dev/iommufd2 /dev/iommu
+	fi
+}
+
 for m in $(cat /etc/modules 2>/dev/null); do
 	insmod /lib/modules/$m.ko || kmsg "cannot load $m"
 done
@@ -84,10 +94,22 @@ bench)
 	suite bench /bin/map_bench $BENCH_ARGS
 	;;
 check)
-	suite kernel-selftest kernel_selftest
-	for t in /tests/*; do
-		[ -x "$t" ] && suite "${t##*/}" "$t"
-	done
+	case " $SUITES " in
+	*" ours "*)
+		suite kernel-selftest kernel_selftest
+		for t in /tests/*; do
+			[ -x "$t" ] && suite "${t##*/}" "$t"
+		done
+		;;
+	esac
+	case " $SUITES " in
+	*" upstream "*)
+		upstream_dev
+		for t in /upstream/*; do
+			[ -x "$t" ] && suite "upstream-${t##*/}" "$t"
+		done
+		;;
+	esac
 	suite unload unload
 	[ -e /sys/kernel/debug/kmemleak ] && suite kmemleak kmemleak
 	;;

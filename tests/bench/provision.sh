@@ -93,26 +93,30 @@ refresh_root() {
 # The parts of the kernel's own source the bench needs: the kselftest
 # harness, upstream's iommufd selftests and uapi (behavioural reference) and
 # checkpatch.  Keyed by the source package version.
+SOURCE_PARTS="*/tools/testing/selftests/kselftest* */tools/testing/selftests/iommu/*
+	*/tools/include/* */drivers/iommu/iommufd/* */drivers/iommu/iommu-priv.h
+	*/include/uapi/linux/iommufd.h */include/uapi/linux/vfio.h
+	*/scripts/checkpatch.pl */scripts/spelling.txt
+	*/scripts/const_structs.checkpatch */scripts/checker-valid.sh"
+
 extract_source() {
-	local ver tarball dst
+	local ver tarball dst stamp
 	ver=$(root_kernel_pkgversion)
 	dst=$CACHE/src-$ver
-	[ -f "$dst/.complete" ] && { echo "$dst"; return; }
+	# The stamp records which parts were extracted: a longer list
+	# re-extracts.
+	stamp=$(printf "%s" "$SOURCE_PARTS" | md5sum | cut -c1-8)
+	[ "$(cat "$dst/.complete" 2>/dev/null)" = "$stamp" ] &&
+		{ echo "$dst"; return; }
 	tarball=$(ls "$ROOT"/usr/src/linux-source-*.tar.xz | sort -V | tail -n1)
 	[ -f "$tarball" ] || die "no linux-source tarball in the root"
 	log "extracting selftest harness and checkpatch from $(basename "$tarball")"
 	rm -rf "$dst" && mkdir -p "$dst"
+	set -f
 	tar -C "$dst" --strip-components=1 -xJf "$tarball" --wildcards \
-		'*/tools/testing/selftests/kselftest*' \
-		'*/tools/testing/selftests/iommu/*' \
-		'*/tools/include/*' \
-		'*/drivers/iommu/iommufd/*' \
-		'*/drivers/iommu/iommu-priv.h' \
-		'*/include/uapi/linux/iommufd.h' \
-		'*/scripts/checkpatch.pl' '*/scripts/spelling.txt' \
-		'*/scripts/const_structs.checkpatch' \
-		'*/scripts/checker-valid.sh' || die "extract failed"
-	touch "$dst/.complete"
+		$SOURCE_PARTS || die "extract failed"
+	set +f
+	echo "$stamp" >"$dst/.complete"
 	echo "$dst"
 }
 

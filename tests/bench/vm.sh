@@ -6,7 +6,9 @@
 #
 # MODE demo   runs the demo; its output is printed afterwards
 #      bench  runs map_bench (arguments from IOMMUFD2_BENCH_ARGS); ditto
-#      check  runs every suite, then unloads the module
+#      check  runs the suites named in $IOMMUFD2_SUITES ("ours": the
+#             project's; "upstream": upstream's iommufd selftests against
+#             /dev/iommufd2; default "ours"), then unloads the modules
 #      shell  gives an interactive shell on this terminal
 #
 # The guest writes its kernel console to build/MACHINE/console.log (ttyS0)
@@ -95,9 +97,12 @@ pack_initramfs() {
 	done
 
 	cp "$BUILD"/guest/tests/* "$dir/tests/" 2>/dev/null
+	mkdir -p "$dir/upstream"
+	cp "$BUILD"/guest/upstream/* "$dir/upstream/" 2>/dev/null
 	cp "$BUILD"/guest/bin/* "$dir/bin/"
-	printf 'MODE=%s\nMACHINE=%s\nBENCH_ARGS="%s"\n' "$mode" "$machine" \
-		"${IOMMUFD2_BENCH_ARGS:-}" >"$dir/etc/bench.conf"
+	printf 'MODE=%s\nMACHINE=%s\nBENCH_ARGS="%s"\nSUITES="%s"\n' \
+		"$mode" "$machine" "${IOMMUFD2_BENCH_ARGS:-}" \
+		"${IOMMUFD2_SUITES:-ours}" >"$dir/etc/bench.conf"
 
 	in_root sh -c "cd /bench/${dir#"$REPO"/} && find . | cpio -o -H newc --quiet" |
 		gzip -1 >"$out/initramfs.cpio.gz"
