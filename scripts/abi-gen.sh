@@ -4,8 +4,9 @@
 # abi-gen.sh OURS_HEADER OUT_DIR
 #
 # Turns our uAPI header into two files for src/abi_check.c:
-#   OUT_DIR/abi_ours.h     the header with every iommu*/IOMMU* name prefixed
-#                          by IFD2ABI_, so it can sit beside the kernel's
+#   OUT_DIR/abi_ours.h     the header with every iommu*/IOMMU*/MOCK_* name
+#                          prefixed by IFD2ABI_ and its #includes dropped,
+#                          so it can sit beside the kernel's
 #   OUT_DIR/abi_asserts.h  static_asserts that each struct's size and
 #                          alignment, each member's offset and size, each
 #                          enum constant and each #define (ioctl numbers
@@ -16,7 +17,9 @@ set -e
 in=$1
 out=$2
 mkdir -p "$out"
-sed -E 's/\<([iI][oO][mM][mM][uU][A-Za-z0-9_]*)/IFD2ABI_\1/g' "$in" >"$out/abi_ours.h.tmp"
+sed -E -e '/^#include/d' \
+	-e 's/\<([iI][oO][mM][mM][uU][A-Za-z0-9_]*|MOCK_[A-Z0-9_]*)/IFD2ABI_\1/g' \
+	"$in" >"$out/abi_ours.h.tmp"
 mv "$out/abi_ours.h.tmp" "$out/abi_ours.h"
 
 awk '
@@ -34,7 +37,7 @@ function member(m) {
 BEGIN { depth = 0; mode = "" }
 /^\/\*/, /\*\/$/ { next }
 /^struct [a-z0-9_]+ \{/ {
-	st = $2; mode = "struct"; depth = 1; pend = ""
+	st = $2; mode = "struct"; depth = 1
 	cmp("sizeof", "struct " st, "struct IFD2ABI_" st, st " size")
 	cmp("__alignof__", "struct " st, "struct IFD2ABI_" st, st " alignment")
 	next
@@ -46,22 +49,23 @@ mode == "enum" && /^[ \t]+[A-Z][A-Z0-9_]*/ {
 	num(c)
 	next
 }
-mode == "struct" && /^[ \t]+(union|struct)[ \t]*\{/ { depth++; next }
+# A nested struct or union: a named one is a member of its parent; the
+# members of an anonymous one belong to the parent.  pend[d] collects
+# the members seen at depth d.
+mode == "struct" && /^[ \t]+(union|struct)[ \t]*\{/ { depth++; pend[depth] = ""; next }
 mode == "struct" && /^[ \t]+\}[ \t]*[a-z0-9_]*;/ {
+	name = $0; gsub(/[ \t};]/, "", name)
+	items = name != "" ? name : pend[depth]
 	depth--
-	if (depth == 1) {
-		name = $0; gsub(/[ \t};]/, "", name)
-		if (name != "") member(name)
-		else { n = split(pend, ms, " "); for (i = 1; i <= n; i++) member(ms[i]) }
-		pend = ""
-	}
+	if (depth == 1) { n = split(items, ms, " "); for (i = 1; i <= n; i++) member(ms[i]) }
+	else pend[depth] = pend[depth] " " items
 	next
 }
 mode == "struct" && /^\};/ { mode = ""; next }
 mode == "struct" && /;/ {
 	line = $0; sub(/;.*/, "", line); sub(/\[.*/, "", line)
 	n = split(line, w, /[ \t*]+/); m = w[n]
-	if (depth == 1) member(m); else pend = pend " " m
+	if (depth == 1) member(m); else pend[depth] = pend[depth] " " m
 	next
 }
 /^#define [A-Z][A-Z0-9_]* / && $2 !~ /^_/ { num($2) }

@@ -105,22 +105,9 @@ struct ifd_device *ifd_device_get(struct ifd_ctx *ctx, u32 id)
 	return container_of(obj, struct ifd_device, obj);
 }
 
-/**
- * iommufd2_device_bind() - bind a device to a context
- * @ctx: the context (from iommufd2_ctx_from_file())
- * @dev: the device; its driver must be bound with driver_managed_dma
- * @id: receives the device's ID in the context
- *
- * Claims DMA ownership of the device for @ctx: its group is blocked from
- * DMA until something is attached.  The context's file stays open until
- * iommufd2_device_unbind().
- *
- * Return: the bound device or an ERR_PTR: -ENODEV (no IOMMU), -EINVAL (the
- * IOMMU cannot keep DMA cache coherent), -EBUSY (another owner holds the
- * group), -ENOMEM.
- */
-struct ifd_device *iommufd2_device_bind(struct ifd_ctx *ctx,
-					struct device *dev, u32 *id)
+static struct ifd_device *ifd_device_bind(struct ifd_ctx *ctx,
+					  struct device *dev, u32 *id,
+					  bool keep_ctx_open)
 {
 	struct iommu_group *group;
 	struct ifd_group *igroup;
@@ -158,7 +145,7 @@ struct ifd_device *iommufd2_device_bind(struct ifd_ctx *ctx,
 	idev->igroup = igroup;
 	idev->dev = dev;
 	spin_lock_init(&idev->vdev_lock);
-	idev->file = ctx->file ? get_file(ctx->file) : NULL;
+	idev->file = ctx->file && keep_ctx_open ? get_file(ctx->file) : NULL;
 	/* The binding driver's reference: IOMMU_DESTROY says EBUSY. */
 	ifd_object_hold(&idev->obj);
 	*id = idev->obj.id;
@@ -173,7 +160,82 @@ out_group:
 	iommu_group_put(group);
 	return ERR_PTR(rc);
 }
+
+/**
+ * iommufd2_device_bind() - bind a device to a context
+ * @ctx: the context (from iommufd2_ctx_from_file())
+ * @dev: the device; its driver must be bound with driver_managed_dma
+ * @id: receives the device's ID in the context
+ *
+ * Claims DMA ownership of the device for @ctx: its group is blocked from
+ * DMA until something is attached.  The context's file stays open until
+ * iommufd2_device_unbind().
+ *
+ * Return: the bound device or an ERR_PTR: -ENODEV (no IOMMU), -EINVAL (the
+ * IOMMU cannot keep DMA cache coherent), -EBUSY (another owner holds the
+ * group), -ENOMEM.
+ */
+struct ifd_device *iommufd2_device_bind(struct ifd_ctx *ctx,
+					struct device *dev, u32 *id)
+{
+	return ifd_device_bind(ctx, dev, id, true);
+}
 EXPORT_SYMBOL_NS_GPL(iommufd2_device_bind, "IOMMUFD2");
+
+/**
+ * iommufd2_device_bind_owned() - bind a device for an object of the context
+ * @ctx: the context
+ * @dev: the device
+ * @id: receives the device's ID
+ *
+ * As iommufd2_device_bind(), for a binding owned by a driver object of @ctx
+ * (destroyed with the context, which unbinds): the binding does not keep
+ * the context's file open, or the context could never close.
+ *
+ * Return: as iommufd2_device_bind().
+ */
+struct ifd_device *iommufd2_device_bind_owned(struct ifd_ctx *ctx,
+					      struct device *dev, u32 *id)
+{
+	return ifd_device_bind(ctx, dev, id, false);
+}
+EXPORT_SYMBOL_NS_GPL(iommufd2_device_bind_owned, "IOMMUFD2");
+
+/**
+ * iommufd2_device_get() - look up a bound device for an operation
+ * @ctx: the context
+ * @id: the device's ID
+ *
+ * Return: the device with a short-term reference (drop it with
+ * iommufd2_device_put()), or ERR_PTR(-ENOENT).
+ */
+struct ifd_device *iommufd2_device_get(struct ifd_ctx *ctx, u32 id)
+{
+	return ifd_device_get(ctx, id);
+}
+EXPORT_SYMBOL_NS_GPL(iommufd2_device_get, "IOMMUFD2");
+
+/**
+ * iommufd2_device_put() - drop the reference of iommufd2_device_get()
+ * @idev: the device
+ */
+void iommufd2_device_put(struct ifd_device *idev)
+{
+	ifd_device_put(idev);
+}
+EXPORT_SYMBOL_NS_GPL(iommufd2_device_put, "IOMMUFD2");
+
+/**
+ * iommufd2_device_dev() - the struct device behind a bound device
+ * @idev: the bound device
+ *
+ * Return: the device.
+ */
+struct device *iommufd2_device_dev(struct ifd_device *idev)
+{
+	return idev->dev;
+}
+EXPORT_SYMBOL_NS_GPL(iommufd2_device_dev, "IOMMUFD2");
 
 /**
  * iommufd2_device_unbind() - undo iommufd2_device_bind()

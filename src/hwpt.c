@@ -11,6 +11,7 @@
 #include "iommufd2/device.h"
 #include "iommufd2/hwpt.h"
 #include "iommufd2/ioas.h"
+#include "iommufd2/kapi.h"
 #include "iommufd2/ucmd.h"
 
 #define IFD_HWPT_PAGING_FLAGS	(IOMMU_HWPT_ALLOC_NEST_PARENT | \
@@ -47,6 +48,46 @@ static void ifd_hwpt_abort(struct ifd_object *obj)
 {
 	ifd_hwpt_teardown_locked(container_of(obj, struct ifd_hwpt, obj));
 }
+
+/**
+ * iommufd2_hwpt_get() - look up a HWPT for an operation
+ * @ctx: the context
+ * @id: the HWPT's ID
+ *
+ * Return: the HWPT with a short-term reference (drop it with
+ * iommufd2_hwpt_put()), or ERR_PTR(-ENOENT).
+ */
+struct ifd_hwpt *iommufd2_hwpt_get(struct ifd_ctx *ctx, u32 id)
+{
+	struct ifd_object *obj = ifd_object_get(ctx, id, IFD_OBJ_HWPT_PAGING);
+
+	if (IS_ERR(obj))
+		return ERR_CAST(obj);
+	return container_of(obj, struct ifd_hwpt, obj);
+}
+EXPORT_SYMBOL_NS_GPL(iommufd2_hwpt_get, "IOMMUFD2");
+
+/**
+ * iommufd2_hwpt_domain() - the IOMMU domain of a HWPT
+ * @hwpt: the HWPT, referenced
+ *
+ * Return: the domain; valid while the reference is held.
+ */
+struct iommu_domain *iommufd2_hwpt_domain(struct ifd_hwpt *hwpt)
+{
+	return hwpt->domain;
+}
+EXPORT_SYMBOL_NS_GPL(iommufd2_hwpt_domain, "IOMMUFD2");
+
+/**
+ * iommufd2_hwpt_put() - drop the reference of iommufd2_hwpt_get()
+ * @hwpt: the HWPT
+ */
+void iommufd2_hwpt_put(struct ifd_hwpt *hwpt)
+{
+	ifd_object_put(&hwpt->obj);
+}
+EXPORT_SYMBOL_NS_GPL(iommufd2_hwpt_put, "IOMMUFD2");
 
 static const struct ifd_object_ops ifd_hwpt_ops = {
 	.type = IFD_OBJ_HWPT_PAGING,

@@ -13,6 +13,7 @@
 
 #include "iommufd2/ctx.h"
 #include "iommufd2/ioas.h"
+#include "iommufd2/kapi.h"
 #include "iommufd2/pages.h"
 #include "iommufd2/ucmd.h"
 
@@ -47,6 +48,39 @@ struct ifd_ioas *ifd_ioas_get(struct ifd_ctx *ctx, u32 id)
 		return ERR_CAST(obj);
 	return container_of(obj, struct ifd_ioas, obj);
 }
+
+/* The tag of ranges reserved through iommufd2_ioas_reserve(). */
+static const char ifd_ioas_kapi_reserved[] = "kapi";
+
+/**
+ * iommufd2_ioas_reserve() - forbid an IOVA range in an IOAS for good
+ * @ctx: the context
+ * @ioas_id: the IOAS
+ * @start: first IOVA
+ * @last: last IOVA (inclusive)
+ *
+ * For tests: the range stays reserved until the IOAS is destroyed.
+ *
+ * Return: 0; -ENOENT (no such IOAS); -EINVAL (@last < @start);
+ * -EADDRINUSE (something is mapped there, or an allowed range covers it).
+ */
+int iommufd2_ioas_reserve(struct ifd_ctx *ctx, u32 ioas_id,
+			  unsigned long start, unsigned long last)
+{
+	struct ifd_ioas *ioas;
+	int rc;
+
+	if (last < start)
+		return -EINVAL;
+	ioas = ifd_ioas_get(ctx, ioas_id);
+	if (IS_ERR(ioas))
+		return PTR_ERR(ioas);
+	rc = ifd_iova_map_reserve(&ioas->map, start, last,
+				  ifd_ioas_kapi_reserved);
+	ifd_ioas_put(ioas);
+	return rc;
+}
+EXPORT_SYMBOL_NS_GPL(iommufd2_ioas_reserve, "IOMMUFD2");
 
 int ifd_cmd_ioas_alloc(struct ifd_ucmd *ucmd)
 {

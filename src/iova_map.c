@@ -848,6 +848,27 @@ int ifd_iova_map_reserve_device(struct ifd_iova_map *map, struct device *dev,
 }
 
 /**
+ * ifd_iova_map_reserve() - keep mappings out of [@start, @last]
+ * @map: the address space
+ * @start: first IOVA
+ * @last: last IOVA (inclusive)
+ * @owner: tag to remove it by later
+ *
+ * Return: 0; -EADDRINUSE if a mapping or an allowed range is inside it;
+ * -ENOMEM.
+ */
+int ifd_iova_map_reserve(struct ifd_iova_map *map, unsigned long start,
+			 unsigned long last, const void *owner)
+{
+	int rc;
+
+	down_write(&map->lock);
+	rc = ifd_reserve_locked(map, start, last, owner);
+	up_write(&map->lock);
+	return rc;
+}
+
+/**
  * ifd_iova_map_unreserve() - drop every reserved range tagged @owner
  * @map: the address space
  * @owner: the tag

@@ -23,6 +23,7 @@
 #include "iommufd2/stats.h"
 #include "iommufd2/ucmd.h"
 #include "iommufd2/viommu.h"
+#include "iommufd2/iommufd_test.h"
 
 /**
  * struct ifd_ioctl - one command of the dispatch table
@@ -77,6 +78,7 @@ static const struct ifd_ioctl ifd_ioctls[] = {
 		  struct iommu_vdevice_alloc, virt_id),
 	IFD_IOCTL(IOMMU_IOAS_CHANGE_PROCESS, ifd_cmd_ioas_change_process,
 		  struct iommu_ioas_change_process, __reserved),
+	IFD_IOCTL(IOMMU_TEST_CMD, ifd_cmd_test, struct iommu_test_cmd, last),
 };
 
 /**

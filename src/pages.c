@@ -19,10 +19,28 @@
 
 #include "iommufd2/ctx.h"
 #include "iommufd2/pages.h"
+#include "iommufd2/kapi.h"
 #include "iommufd2/stats.h"
 
 /* Entries of the page-sized buffers pinning goes through. */
 #define IFD_PIN_BATCH	(PAGE_SIZE / sizeof(void *))
+
+/*
+ * Tests shrink the batches (iommufd2_test_set_pin_batch()) so that every
+ * path that crosses a batch boundary runs with small inputs.
+ */
+static unsigned int ifd_pin_batch = IFD_PIN_BATCH;
+
+/**
+ * iommufd2_test_set_pin_batch() - bound the pinning batches, for tests
+ * @bytes: the memory a batch may use; at least one entry, at most a page
+ */
+void iommufd2_test_set_pin_batch(unsigned int bytes)
+{
+	WRITE_ONCE(ifd_pin_batch, clamp_t(unsigned int, bytes / sizeof(void *),
+					  1, IFD_PIN_BATCH));
+}
+EXPORT_SYMBOL_NS_GPL(iommufd2_test_set_pin_batch, "IOMMUFD2");
 
 static void ifd_runs_add(struct ifd_pages *pages, unsigned long pfn,
 			 unsigned long n)
@@ -175,7 +193,8 @@ struct ifd_pages *ifd_pages_pin_user(unsigned long uaddr, unsigned long length,
 	pages->source = uaddr;
 
 	while (done < npages) {
-		unsigned long want = min(npages - done, IFD_PIN_BATCH);
+		unsigned long want = min_t(unsigned long, npages - done,
+					   READ_ONCE(ifd_pin_batch));
 		int i, got;
 
 		got = pin_user_pages_fast(first + (done << PAGE_SHIFT), want,
@@ -226,7 +245,8 @@ static int ifd_pin_file_range(struct ifd_pages *pages, struct file *file,
 		pgoff_t skip_bytes;
 		long i, n;
 
-		n = memfd_pin_folios(file, pos, last, folios, IFD_PIN_BATCH,
+		n = memfd_pin_folios(file, pos, last, folios,
+				     READ_ONCE(ifd_pin_batch),
 				     &skip_bytes);
 		if (n <= 0) {
 			rc = n ?: -EFAULT;

@@ -25,6 +25,7 @@ static const char *const ifd_type_names[IFD_OBJ_NR] = {
 	[IFD_OBJ_VDEVICE] = "vdevice",
 	[IFD_OBJ_ACCESS] = "access",
 	[IFD_OBJ_SELFTEST] = "selftest",
+	[IFD_OBJ_DRIVER] = "driver",
 };
 
 static atomic_long_t ifd_live_objects[IFD_OBJ_NR];

@@ -24,6 +24,7 @@
 struct device;
 struct module;
 struct file;
+struct page;
 struct ifd_ctx;
 struct ifd_device;
 
@@ -95,5 +96,75 @@ void iommufd2_access_unpin_pages(struct ifd_access *access,
 				 unsigned long iova, unsigned long length);
 int iommufd2_access_rw(struct ifd_access *access, unsigned long iova,
 		       void *data, size_t length, unsigned int flags);
+
+/*
+ * Test support, for the mock IOMMU module only (tests/mock): upstream's
+ * selftests reach it through IOMMU_TEST_CMD on /dev/iommufd2.
+ */
+struct iommu_domain;
+struct iommu_test_cmd;
+struct ifd_ucmd;
+struct ifd_driver_object;
+struct ifd_hwpt;
+
+/**
+ * struct iommufd2_test_call - one IOMMU_TEST_CMD being served
+ * @ctx: the context it was issued on
+ * @cmd: the command, copied in and zero-extended
+ * @ucmd: iommufd2's view of the ioctl (for iommufd2_test_respond())
+ */
+struct iommufd2_test_call {
+	struct ifd_ctx *ctx;
+	struct iommu_test_cmd *cmd;
+	struct ifd_ucmd *ucmd;
+};
+
+/**
+ * struct iommufd2_test_provider - who serves IOMMU_TEST_CMD
+ * @owner: pinned while a command runs
+ * @run: carry out @call; returns 0, a positive value (a new fd) or -errno
+ */
+struct iommufd2_test_provider {
+	struct module *owner;
+	int (*run)(struct iommufd2_test_call *call);
+};
+
+int iommufd2_test_provider_register(const struct iommufd2_test_provider *provider);
+void iommufd2_test_provider_unregister(const struct iommufd2_test_provider *provider);
+int iommufd2_test_respond(struct iommufd2_test_call *call);
+void iommufd2_test_set_pin_batch(unsigned int bytes);
+
+/**
+ * struct iommufd2_driver_object_ops - an object a driver keeps in a context
+ * @destroy: the object's ID is gone (IOMMU_DESTROY, or the context
+ *	closing): release what it stands for.  Runs with no iommufd2 lock
+ *	held and may unbind devices bound with iommufd2_device_bind_owned().
+ */
+struct iommufd2_driver_object_ops {
+	void (*destroy)(void *data);
+};
+
+struct ifd_driver_object *
+iommufd2_driver_object_alloc(struct ifd_ctx *ctx,
+			     const struct iommufd2_driver_object_ops *ops,
+			     void *data, u32 *id);
+void iommufd2_driver_object_publish(struct ifd_driver_object *dobj);
+void iommufd2_driver_object_abort(struct ifd_driver_object *dobj);
+void *iommufd2_driver_object_get(struct ifd_ctx *ctx, u32 id,
+				 const struct iommufd2_driver_object_ops *ops,
+				 struct ifd_driver_object **dobj);
+void iommufd2_driver_object_put(struct ifd_driver_object *dobj);
+
+struct ifd_device *iommufd2_device_bind_owned(struct ifd_ctx *ctx,
+					      struct device *dev, u32 *id);
+struct ifd_device *iommufd2_device_get(struct ifd_ctx *ctx, u32 id);
+void iommufd2_device_put(struct ifd_device *idev);
+struct device *iommufd2_device_dev(struct ifd_device *idev);
+
+int iommufd2_ioas_reserve(struct ifd_ctx *ctx, u32 ioas_id,
+			  unsigned long start, unsigned long last);
+struct ifd_hwpt *iommufd2_hwpt_get(struct ifd_ctx *ctx, u32 id);
+struct iommu_domain *iommufd2_hwpt_domain(struct ifd_hwpt *hwpt);
+void iommufd2_hwpt_put(struct ifd_hwpt *hwpt);
 
 #endif /* IOMMUFD2_KAPI_H */

@@ -42,5 +42,6 @@ int ifd_cmd_get_hw_info(struct ifd_ucmd *ucmd);
 int ifd_cmd_viommu_alloc(struct ifd_ucmd *ucmd);
 int ifd_cmd_vdevice_alloc(struct ifd_ucmd *ucmd);
 int ifd_cmd_option(struct ifd_ucmd *ucmd);
+int ifd_cmd_test(struct ifd_ucmd *ucmd);
 
 #endif /* IOMMUFD2_UCMD_H */

@@ -20,6 +20,7 @@
 #include <linux/xarray.h>
 
 struct ifd_ctx;
+struct iommufd2_test_call;
 struct ifd_device;
 struct mock_stats;
 
@@ -34,10 +35,15 @@ struct mock_stats;
  * @ctx: the iommufd2 context it is bound to, or NULL
  * @idev: its binding in @ctx
  * @attached: PASIDs (MOCK_NO_PASID: the RID) attached through the binding
+ * @flags: MOCK_DEV_* flags it was created with
+ * @cache: the device's cache entries, as the selftest vIOMMU invalidates
+ *	them
  */
 struct mock_dev {
 	struct platform_device *pdev;
 	u32 index;
+	u32 flags;
+	u32 cache[4];
 	spinlock_t lock;	/* see above */
 	struct iommu_domain *rid;
 	struct xarray pasids;
@@ -47,7 +53,18 @@ struct mock_dev {
 	struct xarray attached;
 };
 
-struct mock_dev *mock_dev_create(u32 index, u32 pasid_bits);
+/* Flags of mock_dev_create() */
+#define MOCK_DEV_SELFTEST	BIT(0)	/* upstream's selftest geometry */
+#define MOCK_DEV_NO_DIRTY	BIT(1)	/* no dirty tracking */
+
+struct mock_dev *mock_dev_create(u32 index, u32 pasid_bits, u32 flags);
+struct mock_dev *mock_is_mock_device(struct device *dev);
+int mock_domain_check_map(struct iommu_domain *domain, unsigned long iova,
+			  phys_addr_t phys);
+struct iommu_domain *mock_dev_domain(struct mock_dev *mdev, u32 pasid);
+int mock_selftest_init(void);
+int mock_st_access(struct iommufd2_test_call *call);
+void mock_selftest_exit(void);
 void mock_dev_destroy(struct mock_dev *mdev);
 int mock_dma(struct mock_dev *mdev, u32 pasid, u64 iova, u32 value);
 void mock_inject(u32 op, u32 count);

@@ -74,7 +74,7 @@ static int mock_cmd_create(struct mock_file *mf, void __user *uarg)
 	index = ida_alloc(&mock_indexes, GFP_KERNEL);
 	if (index < 0)
 		return index;
-	mdev = mock_dev_create(index, cmd.pasid_bits);
+	mdev = mock_dev_create(index, cmd.pasid_bits, 0);
 	if (IS_ERR(mdev)) {
 		ida_free(&mock_indexes, index);
 		return PTR_ERR(mdev);
@@ -277,7 +277,16 @@ static int __init mock_init(void)
 		return rc;
 	rc = misc_register(&mock_misc);
 	if (rc)
-		mock_iommu_exit();
+		goto out_iommu;
+	rc = mock_selftest_init();
+	if (rc)
+		goto out_misc;
+	return 0;
+
+out_misc:
+	misc_deregister(&mock_misc);
+out_iommu:
+	mock_iommu_exit();
 	return rc;
 }
 
@@ -287,6 +296,7 @@ static int __init mock_init(void)
  */
 static void __exit mock_exit(void)
 {
+	mock_selftest_exit();
 	misc_deregister(&mock_misc);
 	mock_iommu_exit();
 }

@@ -12,7 +12,10 @@
 #include <linux/property.h>
 #include <linux/slab.h>
 
+#include <uapi/linux/iommufd.h>
+
 #include "iommufd2/kapi.h"
+#include "iommufd2/iommufd_test.h"
 #include "mock_uapi.h"
 #include "mock.h"
 
@@ -22,11 +25,14 @@
  * struct mock_domain - a paging domain
  * @domain: the core's view
  * @lock: serialises unmapping against translations in flight
- * @ptes: IOVA page number -> PFN (as an xarray value)
+ * @pgshift: log2 of its smallest page: PAGE_SHIFT, or 11 (MOCK_PAGE_SIZE)
+ *	for selftest devices, whose domains map half pages
+ * @ptes: IOVA >> @pgshift -> physical address >> @pgshift (xarray values)
  */
 struct mock_domain {
 	struct iommu_domain domain;
 	spinlock_t lock;	/* see above */
+	unsigned int pgshift;
 	struct xarray ptes;
 };
 
@@ -134,12 +140,13 @@ static int mock_map_pages(struct iommu_domain *domain, unsigned long iova,
 			  int prot, gfp_t gfp, size_t *mapped)
 {
 	struct mock_domain *md = to_mock_domain(domain);
-	unsigned long first = iova >> PAGE_SHIFT, i;
+	unsigned long first = iova >> md->pgshift, i, n;
 	int rc;
 
-	for (i = 0; i < pgcount; i++) {
+	n = pgcount * (pgsize >> md->pgshift);
+	for (i = 0; i < n; i++) {
 		rc = xa_insert(&md->ptes, first + i,
-			       xa_mk_value((paddr >> PAGE_SHIFT) + i), gfp);
+			       xa_mk_value((paddr >> md->pgshift) + i), gfp);
 		if (rc) {
 			spin_lock(&md->lock);
 			while (i--)
@@ -157,14 +164,15 @@ static size_t mock_unmap_pages(struct iommu_domain *domain, unsigned long iova,
 			       struct iommu_iotlb_gather *gather)
 {
 	struct mock_domain *md = to_mock_domain(domain);
-	unsigned long first = iova >> PAGE_SHIFT, i;
+	unsigned long first = iova >> md->pgshift, i, n;
 	size_t done = 0;
 
+	n = pgcount * (pgsize >> md->pgshift);
 	spin_lock(&md->lock);
-	for (i = 0; i < pgcount; i++) {
+	for (i = 0; i < n; i++) {
 		if (!xa_erase(&md->ptes, first + i))
 			break;
-		done += pgsize;
+		done += 1UL << md->pgshift;
 	}
 	spin_unlock(&md->lock);
 	return done;
@@ -173,11 +181,13 @@ static size_t mock_unmap_pages(struct iommu_domain *domain, unsigned long iova,
 static phys_addr_t mock_iova_to_phys(struct iommu_domain *domain,
 				     dma_addr_t iova)
 {
-	void *pte = xa_load(&to_mock_domain(domain)->ptes, iova >> PAGE_SHIFT);
+	struct mock_domain *md = to_mock_domain(domain);
+	void *pte = xa_load(&md->ptes, iova >> md->pgshift);
 
 	if (!pte)
 		return 0;
-	return PFN_PHYS(xa_to_value(pte)) | (iova & ~PAGE_MASK);
+	return ((phys_addr_t)xa_to_value(pte) << md->pgshift) |
+	       (iova & ((1UL << md->pgshift) - 1));
 }
 
 static void mock_domain_free(struct iommu_domain *domain)
@@ -203,6 +213,7 @@ static struct iommu_domain *
 mock_domain_alloc_paging_flags(struct device *dev, u32 flags,
 			       const struct iommu_user_data *user_data)
 {
+	struct mock_dev *mdev = mock_dev_of(dev);
 	struct mock_domain *md;
 
 	if (user_data || (flags & ~(IOMMU_HWPT_ALLOC_PASID |
@@ -214,10 +225,18 @@ mock_domain_alloc_paging_flags(struct device *dev, u32 flags,
 	spin_lock_init(&md->lock);
 	xa_init(&md->ptes);
 	md->domain.ops = &mock_domain_ops;
-	md->domain.pgsize_bitmap = PAGE_SIZE;
-	md->domain.geometry.aperture_start = 0;
-	md->domain.geometry.aperture_end = (1UL << 48) - 1;
 	md->domain.geometry.force_aperture = true;
+	if (mdev->flags & MOCK_DEV_SELFTEST) {
+		/* Upstream's selftest geometry: half pages, a 2 GiB window. */
+		md->pgshift = ilog2(MOCK_PAGE_SIZE);
+		md->domain.geometry.aperture_start = MOCK_APERTURE_START;
+		md->domain.geometry.aperture_end = MOCK_APERTURE_LAST;
+	} else {
+		md->pgshift = PAGE_SHIFT;
+		md->domain.geometry.aperture_start = 0;
+		md->domain.geometry.aperture_end = (1UL << 48) - 1;
+	}
+	md->domain.pgsize_bitmap = 1UL << md->pgshift;
 	atomic64_inc(&mock_nr_domains);
 	return &md->domain;
 }
@@ -246,9 +265,57 @@ static bool mock_capable(struct device *dev, enum iommu_cap cap)
 	return cap == IOMMU_CAP_CACHE_COHERENCY;
 }
 
+/* IOMMU_GET_HW_INFO data: upstream's selftest register block. */
+static void *mock_hw_info(struct device *dev, u32 *length,
+			  enum iommu_hw_info_type *type)
+{
+	struct iommu_test_hw_info *info;
+
+	if (*type != IOMMU_HW_INFO_TYPE_DEFAULT &&
+	    *type != IOMMU_HW_INFO_TYPE_SELFTEST)
+		return ERR_PTR(-EOPNOTSUPP);
+	info = kzalloc_obj(*info, GFP_KERNEL);
+	if (!info)
+		return ERR_PTR(-ENOMEM);
+	info->test_reg = IOMMU_HW_INFO_SELFTEST_REGVAL;
+	*length = sizeof(*info);
+	*type = IOMMU_HW_INFO_TYPE_SELFTEST;
+	return info;
+}
+
+/**
+ * mock_domain_check_map() - compare a domain's translation with a page
+ * @domain: a domain of any driver
+ * @iova: where to translate
+ * @phys: what it must translate to
+ *
+ * Return: 0 if equal; -EINVAL if not, or if @domain is not a mock domain.
+ */
+int mock_domain_check_map(struct iommu_domain *domain, unsigned long iova,
+			  phys_addr_t phys)
+{
+	if (domain->ops != &mock_domain_ops)
+		return -EINVAL;
+	return mock_iova_to_phys(domain, iova) == phys ? 0 : -EINVAL;
+}
+
+/**
+ * mock_is_mock_device() - whether @dev sits behind the mock IOMMU
+ * @dev: a device
+ *
+ * Return: the mock device or NULL.
+ */
+struct mock_dev *mock_is_mock_device(struct device *dev)
+{
+	if (!dev->iommu || dev->iommu->iommu_dev != &mock_iommu)
+		return NULL;
+	return mock_dev_of(dev);
+}
+
 static const struct iommu_ops mock_ops = {
 	.owner = THIS_MODULE,
 	.capable = mock_capable,
+	.hw_info = mock_hw_info,
 	.domain_alloc_paging_flags = mock_domain_alloc_paging_flags,
 	.probe_device = mock_probe_device,
 	.device_group = generic_device_group,
@@ -295,6 +362,24 @@ int mock_dma(struct mock_dev *mdev, u32 pasid, u64 iova, u32 value)
 	return rc;
 }
 
+/**
+ * mock_dev_domain() - the domain translating a PASID (or the RID) now
+ * @mdev: the device
+ * @pasid: IOMMU_NO_PASID for the RID
+ *
+ * Return: the domain, NULL when blocked; for comparison only.
+ */
+struct iommu_domain *mock_dev_domain(struct mock_dev *mdev, u32 pasid)
+{
+	struct iommu_domain *domain;
+
+	spin_lock(&mdev->lock);
+	domain = pasid == IOMMU_NO_PASID ? mdev->rid :
+					   xa_load(&mdev->pasids, pasid);
+	spin_unlock(&mdev->lock);
+	return domain;
+}
+
 /*
  * Add the platform device with its fwspec pointing at our IOMMU, so the
  * core probes it with our ops.  The core wants fwspecs set up under its
@@ -324,13 +409,15 @@ static int mock_platform_device_add(struct platform_device *pdev)
  * mock_dev_create() - a new mock device, probed behind the mock IOMMU
  * @index: its name in the test interface
  * @pasid_bits: PASID width, 0 for a device without PASID support
+ * @flags: MOCK_DEV_* flags
  *
  * Return: the device or an ERR_PTR.
  */
-struct mock_dev *mock_dev_create(u32 index, u32 pasid_bits)
+struct mock_dev *mock_dev_create(u32 index, u32 pasid_bits, u32 flags)
 {
 	struct property_entry props[2] = {};
 	struct mock_dev *mdev;
+	unsigned int i;
 	int rc;
 
 	if (pasid_bits > MOCK_MAX_PASID_BITS)
@@ -339,10 +426,15 @@ struct mock_dev *mock_dev_create(u32 index, u32 pasid_bits)
 	if (!mdev)
 		return ERR_PTR(-ENOMEM);
 	mdev->index = index;
+	mdev->flags = flags;
+	for (i = 0; i < ARRAY_SIZE(mdev->cache); i++)
+		mdev->cache[i] = IOMMU_TEST_DEV_CACHE_DEFAULT;
 	spin_lock_init(&mdev->lock);
 	xa_init(&mdev->pasids);
 	xa_init(&mdev->attached);
-	mdev->pdev = platform_device_alloc("iommufd2-mock-dev", index);
+	mdev->pdev = platform_device_alloc(flags & MOCK_DEV_SELFTEST ?
+					   "iommufd2-mock-st" :
+					   "iommufd2-mock-dev", index);
 	if (!mdev->pdev) {
 		rc = -ENOMEM;
 		goto out_free;
@@ -426,7 +518,7 @@ void mock_get_stats(struct mock_stats *stats)
 
 static bool mock_viommu_match(struct device *dev)
 {
-	return dev->iommu && dev->iommu->iommu_dev == &mock_iommu;
+	return mock_is_mock_device(dev);
 }
 
 /* Stand-ins for a security manager's bind and unbind of the device. */
