@@ -306,7 +306,7 @@ static int ifd_change_ioas(struct ifd_device *idev, u32 pasid,
 		goto out_unlock;
 	}
 
-	hwpt = ifd_hwpt_alloc_paging(ioas, idev, 0);
+	hwpt = ifd_hwpt_alloc_paging(ioas, idev, 0, NULL);
 	if (IS_ERR(hwpt)) {
 		rc = PTR_ERR(hwpt);
 		goto out_unlock;

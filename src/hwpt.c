@@ -7,6 +7,7 @@
 #include <linux/err.h>
 #include <linux/iommu.h>
 
+#include "iommufd2/compat.h"
 #include "iommufd2/ctx.h"
 #include "iommufd2/device.h"
 #include "iommufd2/hwpt.h"
@@ -95,6 +96,33 @@ static const struct ifd_object_ops ifd_hwpt_ops = {
 	.abort = ifd_hwpt_abort,
 };
 
+/*
+ * A paging domain built from driver-specific data: the driver's own
+ * allocator, then the defaults the core's allocator would have filled in.
+ */
+static struct iommu_domain *
+ifd_domain_alloc_user(struct device *dev, u32 flags,
+		      const struct iommu_user_data *data)
+{
+	const struct iommu_ops *ops = ifd_dev_iommu_ops(dev);
+	struct iommu_domain *domain;
+
+	if (!ops->domain_alloc_paging_flags)
+		return ERR_PTR(-EOPNOTSUPP);
+	domain = ops->domain_alloc_paging_flags(dev, flags, data);
+	if (IS_ERR_OR_NULL(domain))
+		return domain ?: ERR_PTR(-ENOMEM);
+	domain->type = IOMMU_DOMAIN_UNMANAGED;
+	domain->owner = ops;
+	if (!domain->ops)
+		domain->ops = ops->default_domain_ops;
+	if (!domain->pgsize_bitmap) {
+		iommu_domain_free(domain);
+		return ERR_PTR(-EINVAL);
+	}
+	return domain;
+}
+
 /**
  * ifd_hwpt_alloc_paging() - a new, unpublished paging HWPT on an IOAS
  * @ioas: the IOAS; the caller holds a short-term reference and hwpt_lock
@@ -107,7 +135,8 @@ static const struct ifd_object_ops ifd_hwpt_ops = {
  * support, -EINVAL if the IOAS's mappings don't fit the domain.
  */
 struct ifd_hwpt *ifd_hwpt_alloc_paging(struct ifd_ioas *ioas,
-				       struct ifd_device *idev, u32 flags)
+				       struct ifd_device *idev, u32 flags,
+				       const struct iommu_user_data *data)
 {
 	struct ifd_hwpt *hwpt;
 	int rc;
@@ -129,10 +158,16 @@ struct ifd_hwpt *ifd_hwpt_alloc_paging(struct ifd_ioas *ioas,
 	hwpt->pasid_compat = flags & IOMMU_HWPT_ALLOC_PASID;
 	hwpt->nest_parent = flags & IOMMU_HWPT_ALLOC_NEST_PARENT;
 
-	hwpt->domain = iommu_paging_domain_alloc_flags(idev->dev, flags);
+	hwpt->domain = data ? ifd_domain_alloc_user(idev->dev, flags, data) :
+			      iommu_paging_domain_alloc_flags(idev->dev, flags);
 	if (IS_ERR(hwpt->domain)) {
 		rc = PTR_ERR(hwpt->domain);
 		hwpt->domain = NULL;
+		goto out_abort;
+	}
+	if ((flags & IOMMU_HWPT_ALLOC_DIRTY_TRACKING) &&
+	    !ifd_dirty_ops_supported(hwpt->domain)) {
+		rc = -EOPNOTSUPP;
 		goto out_abort;
 	}
 	rc = ifd_iova_map_add_domain(&ioas->map, hwpt->domain);
@@ -164,6 +199,11 @@ void ifd_hwpt_put_attached(struct ifd_hwpt *hwpt)
 int ifd_cmd_hwpt_alloc(struct ifd_ucmd *ucmd)
 {
 	struct iommu_hwpt_alloc *cmd = ucmd->cmd;
+	const struct iommu_user_data data = {
+		.type = cmd->data_type,
+		.uptr = u64_to_user_ptr(cmd->data_uptr),
+		.len = cmd->data_len,
+	};
 	struct ifd_device *idev;
 	struct ifd_object *pt;
 	struct ifd_ioas *ioas;
@@ -190,15 +230,16 @@ int ifd_cmd_hwpt_alloc(struct ifd_ucmd *ucmd)
 							   -EINVAL;
 		goto out_pt;
 	}
-	if (cmd->data_type != IOMMU_HWPT_DATA_NONE ||
-	    (cmd->flags & IOMMU_HWPT_FAULT_ID_VALID)) {
+	if (cmd->flags & IOMMU_HWPT_FAULT_ID_VALID) {
 		rc = -EOPNOTSUPP;
 		goto out_pt;
 	}
 
 	ioas = container_of(pt, struct ifd_ioas, obj);
 	mutex_lock(&ioas->hwpt_lock);
-	hwpt = ifd_hwpt_alloc_paging(ioas, idev, cmd->flags);
+	hwpt = ifd_hwpt_alloc_paging(ioas, idev, cmd->flags,
+				     cmd->data_type == IOMMU_HWPT_DATA_NONE ?
+				     NULL : &data);
 	if (IS_ERR(hwpt)) {
 		rc = PTR_ERR(hwpt);
 		goto out_unlock;

@@ -450,6 +450,33 @@ int ifd_iova_map_collect(struct ifd_iova_map *map, unsigned long iova,
 	return rc;
 }
 
+/**
+ * ifd_iova_map_covered_locked() - whether mappings cover [start, last]
+ * without a hole
+ * @map: the address space, locked by the caller
+ * @start: first IOVA
+ * @last: last IOVA (inclusive)
+ *
+ * Return: true if every IOVA of the range is mapped.
+ */
+bool ifd_iova_map_covered_locked(struct ifd_iova_map *map,
+				 unsigned long start, unsigned long last)
+{
+	struct interval_tree_node *node;
+	unsigned long next = start;
+
+	lockdep_assert_held(&map->lock);
+	for (node = interval_tree_iter_first(&map->areas, start, last); node;
+	     node = interval_tree_iter_next(node, start, last)) {
+		if (node->start > next)
+			return false;
+		if (node->last >= last)
+			return true;
+		next = node->last + 1;
+	}
+	return false;
+}
+
 /* How often an unmap asks accesses to unpin before giving up. */
 #define IFD_UNMAP_NOTIFY_TRIES	16
 #define IFD_UNMAP_NOTIFY_BATCH	8

@@ -78,6 +78,11 @@ static const struct ifd_ioctl ifd_ioctls[] = {
 		  struct iommu_vdevice_alloc, virt_id),
 	IFD_IOCTL(IOMMU_IOAS_CHANGE_PROCESS, ifd_cmd_ioas_change_process,
 		  struct iommu_ioas_change_process, __reserved),
+	IFD_IOCTL(IOMMU_HWPT_SET_DIRTY_TRACKING,
+		  ifd_cmd_hwpt_set_dirty_tracking,
+		  struct iommu_hwpt_set_dirty_tracking, __reserved),
+	IFD_IOCTL(IOMMU_HWPT_GET_DIRTY_BITMAP, ifd_cmd_hwpt_get_dirty_bitmap,
+		  struct iommu_hwpt_get_dirty_bitmap, data),
 	IFD_IOCTL(IOMMU_TEST_CMD, ifd_cmd_test, struct iommu_test_cmd, last),
 };
 

@@ -44,8 +44,12 @@ struct ifd_hwpt {
 	bool in_map;
 };
 
+struct iommu_user_data;
+
 struct ifd_hwpt *ifd_hwpt_alloc_paging(struct ifd_ioas *ioas,
-				       struct ifd_device *idev, u32 flags);
+				       struct ifd_device *idev, u32 flags,
+				       const struct iommu_user_data *data);
+bool ifd_dirty_ops_supported(struct iommu_domain *domain);
 void ifd_hwpt_put_attached(struct ifd_hwpt *hwpt);
 
 #endif /* IOMMUFD2_HWPT_H */

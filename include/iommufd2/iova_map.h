@@ -139,6 +139,8 @@ struct ifd_pages_visitor {
 
 int ifd_iova_map_reserve_device(struct ifd_iova_map *map, struct device *dev,
 				const void *owner);
+bool ifd_iova_map_covered_locked(struct ifd_iova_map *map,
+				 unsigned long start, unsigned long last);
 int ifd_iova_map_reserve(struct ifd_iova_map *map, unsigned long start,
 			 unsigned long last, const void *owner);
 void ifd_iova_map_unreserve(struct ifd_iova_map *map, const void *owner);

@@ -161,6 +161,13 @@ struct ifd_device *iommufd2_device_get(struct ifd_ctx *ctx, u32 id);
 void iommufd2_device_put(struct ifd_device *idev);
 struct device *iommufd2_device_dev(struct ifd_device *idev);
 
+struct iommu_dirty_ops;
+struct iommu_dirty_bitmap;
+int iommufd2_dirty_ops_register(const struct iommu_dirty_ops *ops);
+void iommufd2_dirty_ops_unregister(const struct iommu_dirty_ops *ops);
+void iommufd2_dirty_record(struct iommu_dirty_bitmap *dirty,
+			   unsigned long iova, size_t length);
+
 int iommufd2_ioas_reserve(struct ifd_ctx *ctx, u32 ioas_id,
 			  unsigned long start, unsigned long last);
 struct ifd_hwpt *iommufd2_hwpt_get(struct ifd_ctx *ctx, u32 id);

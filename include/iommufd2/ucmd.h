@@ -43,5 +43,7 @@ int ifd_cmd_viommu_alloc(struct ifd_ucmd *ucmd);
 int ifd_cmd_vdevice_alloc(struct ifd_ucmd *ucmd);
 int ifd_cmd_option(struct ifd_ucmd *ucmd);
 int ifd_cmd_test(struct ifd_ucmd *ucmd);
+int ifd_cmd_hwpt_set_dirty_tracking(struct ifd_ucmd *ucmd);
+int ifd_cmd_hwpt_get_dirty_bitmap(struct ifd_ucmd *ucmd);
 
 #endif /* IOMMUFD2_UCMD_H */

@@ -53,8 +53,10 @@ unload() {
 }
 
 # Upstream's selftests open /dev/iommu: make it our node (over upstream's
-# own, on a kernel that has one).
+# own, on a kernel that has one).  They also map hugetlbfs pages (up to
+# 128 MiB at a time).
 upstream_dev() {
+	echo 128 >/proc/sys/vm/nr_hugepages
 	if [ -e /dev/iommu ]; then
 		mount --bind /dev/iommufd2 /dev/iommu
 	else

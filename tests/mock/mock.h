@@ -59,6 +59,7 @@ struct mock_dev {
 
 struct mock_dev *mock_dev_create(u32 index, u32 pasid_bits, u32 flags);
 struct mock_dev *mock_is_mock_device(struct device *dev);
+int mock_domain_set_dirty(struct iommu_domain *domain, unsigned long iova);
 int mock_domain_check_map(struct iommu_domain *domain, unsigned long iova,
 			  phys_addr_t phys);
 struct iommu_domain *mock_dev_domain(struct mock_dev *mdev, u32 pasid);

@@ -6,6 +6,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/bitfield.h>
 #include <linux/highmem.h>
 #include <linux/iommu.h>
 #include <linux/module.h>
@@ -25,16 +26,33 @@
  * struct mock_domain - a paging domain
  * @domain: the core's view
  * @lock: serialises unmapping against translations in flight
- * @pgshift: log2 of its smallest page: PAGE_SHIFT, or 11 (MOCK_PAGE_SIZE)
- *	for selftest devices, whose domains map half pages
- * @ptes: IOVA >> @pgshift -> physical address >> @pgshift (xarray values)
+ * @pgshift: log2 of the page table's granule: PAGE_SHIFT, or 11
+ *	(MOCK_PAGE_SIZE) for selftest devices, whose domains map half pages
+ * @tracking: dirty tracking is on
+ * @ptes: IOVA >> @pgshift -> a mock PTE (an xarray value, see mock_pte()):
+ *	one per granule; a mapping larger than the granule (a huge page)
+ *	fills all of its granules, and its first one carries its dirty bit
  */
 struct mock_domain {
 	struct iommu_domain domain;
 	spinlock_t lock;	/* see above */
 	unsigned int pgshift;
+	bool tracking;
 	struct xarray ptes;
 };
+
+/* A mock PTE: the granule's physical address >> pgshift, the log2 of the
+ * page it belongs to, and a dirty bit.
+ */
+#define MOCK_PTE_ADDR		GENMASK_ULL(39, 0)
+#define MOCK_PTE_ORDER		GENMASK_ULL(47, 40)
+#define MOCK_PTE_DIRTY		BIT_ULL(48)
+
+static void *mock_pte(unsigned long addr, unsigned int order)
+{
+	return xa_mk_value(FIELD_PREP(MOCK_PTE_ADDR, addr) |
+			   FIELD_PREP(MOCK_PTE_ORDER, order));
+}
 
 static struct iommu_device mock_iommu;
 static struct fwnode_handle *mock_fwnode;
@@ -64,6 +82,13 @@ static bool mock_should_fail(atomic_t *counter)
 static struct mock_dev *mock_dev_of(struct device *dev)
 {
 	return dev_iommu_priv_get(dev);
+}
+
+/* Selftest devices track dirty pages unless created without. */
+static bool mock_dirty_capable(struct mock_dev *mdev)
+{
+	return (mdev->flags & MOCK_DEV_SELFTEST) &&
+	       !(mdev->flags & MOCK_DEV_NO_DIRTY);
 }
 
 static int mock_blocked_attach(struct iommu_domain *domain, struct device *dev,
@@ -107,6 +132,8 @@ static int mock_attach_dev(struct iommu_domain *domain, struct device *dev,
 	atomic64_inc(&mock_nr_attach_dev);
 	if (mock_should_fail(&mock_fail_attach_dev))
 		return -EIO;
+	if (domain->dirty_ops && !mock_dirty_capable(mdev))
+		return -EINVAL;
 	spin_lock(&mdev->lock);
 	mdev->rid = domain;
 	spin_unlock(&mdev->lock);
@@ -129,6 +156,8 @@ static int mock_set_dev_pasid(struct iommu_domain *domain, struct device *dev,
 		atomic64_inc(&mock_nr_set_dev_pasid_replace);
 	if (mock_should_fail(&mock_fail_set_dev_pasid))
 		return -EIO;
+	if (domain->dirty_ops && !mock_dirty_capable(mdev))
+		return -EINVAL;
 	spin_lock(&mdev->lock);
 	prev = xa_store(&mdev->pasids, pasid, domain, GFP_ATOMIC);
 	spin_unlock(&mdev->lock);
@@ -146,7 +175,8 @@ static int mock_map_pages(struct iommu_domain *domain, unsigned long iova,
 	n = pgcount * (pgsize >> md->pgshift);
 	for (i = 0; i < n; i++) {
 		rc = xa_insert(&md->ptes, first + i,
-			       xa_mk_value((paddr >> md->pgshift) + i), gfp);
+			       mock_pte((paddr >> md->pgshift) + i,
+					ilog2(pgsize)), gfp);
 		if (rc) {
 			spin_lock(&md->lock);
 			while (i--)
@@ -186,8 +216,96 @@ static phys_addr_t mock_iova_to_phys(struct iommu_domain *domain,
 
 	if (!pte)
 		return 0;
-	return ((phys_addr_t)xa_to_value(pte) << md->pgshift) |
-	       (iova & ((1UL << md->pgshift) - 1));
+	return ((phys_addr_t)FIELD_GET(MOCK_PTE_ADDR, xa_to_value(pte)) <<
+		md->pgshift) | (iova & ((1UL << md->pgshift) - 1));
+}
+
+/* The index of the first granule of the page holding granule @idx. */
+static unsigned long mock_pte_head(struct mock_domain *md, unsigned long idx,
+				   void *pte)
+{
+	unsigned int order = FIELD_GET(MOCK_PTE_ORDER, xa_to_value(pte));
+
+	return round_down(idx, 1UL << (order - md->pgshift));
+}
+
+static int mock_set_dirty_tracking(struct iommu_domain *domain, bool enable)
+{
+	struct mock_domain *md = to_mock_domain(domain);
+
+	spin_lock(&md->lock);
+	md->tracking = enable;
+	spin_unlock(&md->lock);
+	return 0;
+}
+
+static int mock_read_and_clear_dirty(struct iommu_domain *domain,
+				     unsigned long iova, size_t size,
+				     unsigned long flags,
+				     struct iommu_dirty_bitmap *dirty)
+{
+	struct mock_domain *md = to_mock_domain(domain);
+	unsigned long idx = iova >> md->pgshift;
+	unsigned long last = (iova + size - 1) >> md->pgshift;
+	void *pte;
+
+	spin_lock(&md->lock);
+	pte = xa_load(&md->ptes, idx);
+	if (pte)
+		idx = mock_pte_head(md, idx, pte);
+	xa_for_each_range(&md->ptes, idx, pte, idx, last) {
+		u64 v = xa_to_value(pte);
+		unsigned int order = FIELD_GET(MOCK_PTE_ORDER, v);
+
+		if (mock_pte_head(md, idx, pte) != idx ||
+		    !(v & MOCK_PTE_DIRTY))
+			continue;
+		iommufd2_dirty_record(dirty, idx << md->pgshift, 1UL << order);
+		if (!(flags & IOMMU_DIRTY_NO_CLEAR))
+			xa_store(&md->ptes, idx, xa_mk_value(v & ~MOCK_PTE_DIRTY),
+				 GFP_ATOMIC);
+	}
+	spin_unlock(&md->lock);
+	return 0;
+}
+
+static const struct iommu_dirty_ops mock_dirty_ops = {
+	.set_dirty_tracking = mock_set_dirty_tracking,
+	.read_and_clear_dirty = mock_read_and_clear_dirty,
+};
+
+/**
+ * mock_domain_set_dirty() - a device wrote through @iova: mark its page
+ * @domain: a mock domain with dirty tracking on
+ * @iova: the IOVA written
+ *
+ * Return: 0; -EINVAL if @domain is not a mock domain tracking dirty pages.
+ */
+int mock_domain_set_dirty(struct iommu_domain *domain, unsigned long iova)
+{
+	struct mock_domain *md = to_mock_domain(domain);
+	unsigned long idx;
+	void *pte;
+	int rc = 0;
+
+	if (domain->dirty_ops != &mock_dirty_ops)
+		return -EINVAL;
+	spin_lock(&md->lock);
+	if (!md->tracking) {
+		rc = -EINVAL;
+	} else {
+		idx = iova >> md->pgshift;
+		pte = xa_load(&md->ptes, idx);
+		if (pte) {
+			idx = mock_pte_head(md, idx, pte);
+			pte = xa_load(&md->ptes, idx);
+			xa_store(&md->ptes, idx,
+				 xa_mk_value(xa_to_value(pte) | MOCK_PTE_DIRTY),
+				 GFP_ATOMIC);
+		}
+	}
+	spin_unlock(&md->lock);
+	return rc;
 }
 
 static void mock_domain_free(struct iommu_domain *domain)
@@ -214,11 +332,29 @@ mock_domain_alloc_paging_flags(struct device *dev, u32 flags,
 			       const struct iommu_user_data *user_data)
 {
 	struct mock_dev *mdev = mock_dev_of(dev);
+	struct iommu_hwpt_selftest cfg = {};
 	struct mock_domain *md;
+	int rc;
 
-	if (user_data || (flags & ~(IOMMU_HWPT_ALLOC_PASID |
-				    IOMMU_HWPT_ALLOC_NEST_PARENT)))
+	if (flags & ~(IOMMU_HWPT_ALLOC_PASID | IOMMU_HWPT_ALLOC_NEST_PARENT |
+		      IOMMU_HWPT_ALLOC_DIRTY_TRACKING))
 		return ERR_PTR(-EOPNOTSUPP);
+	if ((flags & IOMMU_HWPT_ALLOC_DIRTY_TRACKING) &&
+	    !mock_dirty_capable(mdev))
+		return ERR_PTR(-EOPNOTSUPP);
+	if (user_data) {
+		if (!(mdev->flags & MOCK_DEV_SELFTEST) ||
+		    user_data->type != IOMMU_HWPT_DATA_SELFTEST)
+			return ERR_PTR(-EOPNOTSUPP);
+		rc = iommu_copy_struct_from_user(&cfg, user_data,
+						 IOMMU_HWPT_DATA_SELFTEST,
+						 iotlb);
+		if (rc)
+			return ERR_PTR(rc);
+		if (cfg.pagetable_type != MOCK_IOMMUPT_DEFAULT &&
+		    cfg.pagetable_type != MOCK_IOMMUPT_HUGE)
+			return ERR_PTR(-EOPNOTSUPP);
+	}
 	md = kzalloc_obj(*md, GFP_KERNEL);
 	if (!md)
 		return ERR_PTR(-ENOMEM);
@@ -237,6 +373,14 @@ mock_domain_alloc_paging_flags(struct device *dev, u32 flags,
 		md->domain.geometry.aperture_end = (1UL << 48) - 1;
 	}
 	md->domain.pgsize_bitmap = 1UL << md->pgshift;
+	if (cfg.pagetable_type == MOCK_IOMMUPT_HUGE) {
+		/* Huge pages only, plus the CPU page iommufd2 requires. */
+		md->domain.geometry.aperture_start = 0;
+		md->domain.geometry.aperture_end = (1UL << 48) - 1;
+		md->domain.pgsize_bitmap = MOCK_HUGE_PAGE_SIZE | PAGE_SIZE;
+	}
+	if (flags & IOMMU_HWPT_ALLOC_DIRTY_TRACKING)
+		md->domain.dirty_ops = &mock_dirty_ops;
 	atomic64_inc(&mock_nr_domains);
 	return &md->domain;
 }
@@ -262,6 +406,8 @@ static struct iommu_device *mock_probe_device(struct device *dev)
 
 static bool mock_capable(struct device *dev, enum iommu_cap cap)
 {
+	if (cap == IOMMU_CAP_DIRTY_TRACKING)
+		return mock_dirty_capable(mock_dev_of(dev));
 	return cap == IOMMU_CAP_CACHE_COHERENCY;
 }
 
@@ -569,8 +715,13 @@ int mock_iommu_init(void)
 	rc = iommufd2_viommu_type_register(&mock_viommu_type);
 	if (rc)
 		goto out_unregister;
+	rc = iommufd2_dirty_ops_register(&mock_dirty_ops);
+	if (rc)
+		goto out_vtype;
 	return 0;
 
+out_vtype:
+	iommufd2_viommu_type_unregister(&mock_viommu_type);
 out_unregister:
 	iommu_device_unregister(&mock_iommu);
 out_sysfs:
@@ -585,6 +736,7 @@ out_fwnode:
  */
 void mock_iommu_exit(void)
 {
+	iommufd2_dirty_ops_unregister(&mock_dirty_ops);
 	iommufd2_viommu_type_unregister(&mock_viommu_type);
 	iommu_device_unregister(&mock_iommu);
 	iommu_device_sysfs_remove(&mock_iommu);

@@ -327,6 +327,52 @@ static int mock_st_check_dev_cache(struct iommufd2_test_call *call)
 	return rc;
 }
 
+/* Mark the pages of the set bits of a user bitmap dirty in a domain. */
+static int mock_st_dirty(struct iommufd2_test_call *call)
+{
+	struct iommu_test_cmd *cmd = call->cmd;
+	unsigned long page_size = cmd->dirty.page_size;
+	unsigned long iova = cmd->dirty.iova, nbits, i;
+	unsigned long *bits;
+	struct ifd_hwpt *hwpt;
+	u64 count = 0;
+	int rc = 0;
+
+	if (!page_size || !cmd->dirty.length || iova % page_size ||
+	    cmd->dirty.length % page_size || !cmd->dirty.uptr)
+		return -EINVAL;
+	nbits = cmd->dirty.length / page_size;
+	if (nbits > SZ_16M * BITS_PER_BYTE)
+		return -EOVERFLOW;
+	hwpt = iommufd2_hwpt_get(call->ctx, cmd->id);
+	if (IS_ERR(hwpt))
+		return PTR_ERR(hwpt);
+	bits = kvcalloc(BITS_TO_LONGS(nbits), sizeof(long), GFP_KERNEL_ACCOUNT);
+	if (!bits) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	if (copy_from_user(bits, u64_to_user_ptr(cmd->dirty.uptr),
+			   DIV_ROUND_UP(nbits, BITS_PER_BYTE))) {
+		rc = -EFAULT;
+		goto out_free;
+	}
+	for_each_set_bit(i, bits, nbits) {
+		rc = mock_domain_set_dirty(iommufd2_hwpt_domain(hwpt),
+					   iova + i * page_size);
+		if (rc)
+			goto out_free;
+		count++;
+	}
+	cmd->dirty.out_nr_dirty = count;
+	rc = iommufd2_test_respond(call);
+out_free:
+	kvfree(bits);
+out:
+	iommufd2_hwpt_put(hwpt);
+	return rc;
+}
+
 static int mock_st_run(struct iommufd2_test_call *call)
 {
 	struct iommu_test_cmd *cmd = call->cmd;
@@ -350,6 +396,8 @@ static int mock_st_run(struct iommufd2_test_call *call)
 		return mock_st_check_refs(call);
 	case IOMMU_TEST_OP_DEV_CHECK_CACHE:
 		return mock_st_check_dev_cache(call);
+	case IOMMU_TEST_OP_DIRTY:
+		return mock_st_dirty(call);
 	case IOMMU_TEST_OP_SET_TEMP_MEMORY_LIMIT:
 		/* As upstream: room for at least one batch entry. */
 		if (cmd->memory_limit.limit <
