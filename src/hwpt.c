@@ -258,3 +258,26 @@ out_idev:
 	ifd_device_put(idev);
 	return rc;
 }
+
+/*
+ * IOMMU_HWPT_INVALIDATE flushes the caches of nested HWPTs and vIOMMUs;
+ * iommufd2 has neither kind of object yet, so after the structure checks
+ * every target is invalid, as a paging HWPT is upstream.
+ */
+int ifd_cmd_hwpt_invalidate(struct ifd_ucmd *ucmd)
+{
+	struct iommu_hwpt_invalidate *cmd = ucmd->cmd;
+	struct ifd_object *obj;
+
+	if (cmd->__reserved)
+		return -EOPNOTSUPP;
+	if (cmd->entry_num && (!cmd->data_uptr || !cmd->entry_len))
+		return -EINVAL;
+	obj = ifd_object_get(ucmd->ctx, cmd->hwpt_id, IFD_OBJ_ANY);
+	if (IS_ERR(obj))
+		return PTR_ERR(obj);
+	ifd_object_put(obj);
+	cmd->entry_num = 0;
+	ifd_ucmd_respond(ucmd, sizeof(*cmd));
+	return -EINVAL;
+}

@@ -135,9 +135,17 @@ static int ifd_map_prot(u32 flags)
 	return prot;
 }
 
-/* Map freshly pinned pages whole; consumes the reference to @pages. */
-static int ifd_ioas_map_pages(struct ifd_ioas *ioas, struct ifd_pages *pages,
-			      u32 flags, unsigned long *iova)
+/**
+ * ifd_ioas_map_pages() - map freshly pinned pages whole
+ * @ioas: the IOAS
+ * @pages: the pages; the reference is consumed
+ * @flags: IOMMU_IOAS_MAP_* flags
+ * @iova: the IOVA (FIXED_IOVA) or where the mapping went
+ *
+ * Return: 0 or -errno, as IOMMU_IOAS_MAP.
+ */
+int ifd_ioas_map_pages(struct ifd_ioas *ioas, struct ifd_pages *pages,
+		       u32 flags, unsigned long *iova)
 {
 	struct ifd_piece piece = {
 		.pages = pages,

@@ -338,6 +338,7 @@ int ifd_iova_map_insert(struct ifd_iova_map *map, struct list_head *pieces,
 		area->start_byte = piece->start_byte;
 		area->pages = piece->pages;
 		area->prot = prot;
+		area->small_pages = !map->large_pages;
 		interval_tree_insert(&area->node, &map->areas);
 		cur += piece->length;
 	}
@@ -475,6 +476,66 @@ bool ifd_iova_map_covered_locked(struct ifd_iova_map *map,
 		next = node->last + 1;
 	}
 	return false;
+}
+
+/* Split the area holding @iova so that a new one starts at @iova. */
+static int ifd_cut_at_locked(struct ifd_iova_map *map, unsigned long iova)
+{
+	struct ifd_area *area = ifd_area_first(map, iova, iova), *right;
+
+	if (!area || area->node.start == iova)
+		return 0;
+	/*
+	 * Both halves must own whole pages, mapped page by page in every
+	 * domain, or unmapping one would take the other's translations.
+	 */
+	if (!PAGE_ALIGNED(iova) || !area->small_pages || map->large_pages)
+		return -EINVAL;
+	right = kzalloc_obj(*right, GFP_KERNEL_ACCOUNT);
+	if (!right)
+		return -ENOMEM;
+	interval_tree_remove(&area->node, &map->areas);
+	right->node.start = iova;
+	right->node.last = area->node.last;
+	right->start_byte = area->start_byte + (iova - area->node.start);
+	right->prot = area->prot;
+	right->small_pages = true;
+	right->pages = area->pages;
+	ifd_pages_get(right->pages);
+	area->node.last = iova - 1;
+	interval_tree_insert(&area->node, &map->areas);
+	interval_tree_insert(&right->node, &map->areas);
+	return 0;
+}
+
+/**
+ * ifd_iova_map_cut() - split mappings at the edges of a range
+ * @map: the address space (with large pages disabled)
+ * @iova: first IOVA of the range
+ * @length: its bytes
+ *
+ * Afterwards no mapping crosses @iova or @iova + @length, so the range can
+ * be unmapped alone (VFIO type1 semantics).  The pages stay pinned until
+ * every piece of the original mapping is unmapped.
+ *
+ * Return: 0; -EINVAL if an edge is not page aligned or the mapping there
+ * uses large pages; -ENOMEM.
+ */
+int ifd_iova_map_cut(struct ifd_iova_map *map, unsigned long iova,
+		     unsigned long length)
+{
+	unsigned long last;
+	int rc;
+
+	rc = ifd_range_last(iova, length, &last);
+	if (rc)
+		return rc;
+	down_write(&map->lock);
+	rc = ifd_cut_at_locked(map, iova);
+	if (!rc && last != ULONG_MAX)
+		rc = ifd_cut_at_locked(map, last + 1);
+	up_write(&map->lock);
+	return rc;
 }
 
 /* How often an unmap asks accesses to unpin before giving up. */

@@ -83,6 +83,10 @@ static const struct ifd_ioctl ifd_ioctls[] = {
 		  struct iommu_hwpt_set_dirty_tracking, __reserved),
 	IFD_IOCTL(IOMMU_HWPT_GET_DIRTY_BITMAP, ifd_cmd_hwpt_get_dirty_bitmap,
 		  struct iommu_hwpt_get_dirty_bitmap, data),
+	IFD_IOCTL(IOMMU_VFIO_IOAS, ifd_cmd_vfio_ioas, struct iommu_vfio_ioas,
+		  __reserved),
+	IFD_IOCTL(IOMMU_HWPT_INVALIDATE, ifd_cmd_hwpt_invalidate,
+		  struct iommu_hwpt_invalidate, __reserved),
 	IFD_IOCTL(IOMMU_TEST_CMD, ifd_cmd_test, struct iommu_test_cmd, last),
 };
 
@@ -124,8 +128,10 @@ static long ifd_fops_ioctl(struct file *file, unsigned int num,
 	unsigned int nr = _IOC_NR(num);
 	int rc;
 
-	if (nr < IOMMUFD_CMD_BASE ||
-	    nr - IOMMUFD_CMD_BASE >= ARRAY_SIZE(ifd_ioctls))
+	/* Below our range: VFIO's container ioctls (same type byte). */
+	if (nr < IOMMUFD_CMD_BASE)
+		return ifd_vfio_ioctl(ucmd.ctx, num, arg);
+	if (nr - IOMMUFD_CMD_BASE >= ARRAY_SIZE(ifd_ioctls))
 		return -ENOTTY;
 	op = &ifd_ioctls[nr - IOMMUFD_CMD_BASE];
 

@@ -31,6 +31,9 @@ enum ifd_account_mode {
  * @owner_tgid: the process that opened it
  * @owner_comm: that process's name at open
  * @pinned: pages pinned by its mappings
+ * @vfio_ioas_id: the IOAS the VFIO type1 compatibility ioctls work on, 0
+ *	for none (IOMMU_VFIO_IOAS); an ID, not a reference, so destroying
+ *	that IOAS simply ends the compatibility
  */
 struct ifd_ctx {
 	struct xarray objects;
@@ -43,6 +46,7 @@ struct ifd_ctx {
 	pid_t owner_tgid;
 	char owner_comm[TASK_COMM_LEN];
 	atomic_long_t pinned;
+	u32 vfio_ioas_id;
 };
 
 struct ifd_ctx *ifd_ctx_alloc(void);

@@ -33,6 +33,9 @@ static inline void ifd_ioas_put(struct ifd_ioas *ioas)
 	ifd_object_put(&ioas->obj);
 }
 
+struct ifd_pages;
+int ifd_ioas_map_pages(struct ifd_ioas *ioas, struct ifd_pages *pages,
+		       u32 flags, unsigned long *iova);
 int ifd_ioas_option_huge_pages(struct ifd_ioas *ioas, u16 op, u64 *val);
 
 #endif /* IOMMUFD2_IOAS_H */

@@ -29,6 +29,8 @@ struct iommu_domain;
  * @start_byte: where the range starts in @pages, counted from the start of
  *	its first page
  * @prot: IOMMU_READ / IOMMU_WRITE / IOMMU_CACHE
+ * @small_pages: mapped while large pages were disabled, so every domain
+ *	maps it page by page and it may be cut (ifd_iova_map_cut())
  * @link: on a caller's list while being inserted or removed
  */
 struct ifd_area {
@@ -36,6 +38,7 @@ struct ifd_area {
 	struct ifd_pages *pages;
 	unsigned long start_byte;
 	int prot;
+	bool small_pages;
 	struct list_head link;
 };
 
@@ -141,6 +144,8 @@ int ifd_iova_map_reserve_device(struct ifd_iova_map *map, struct device *dev,
 				const void *owner);
 bool ifd_iova_map_covered_locked(struct ifd_iova_map *map,
 				 unsigned long start, unsigned long last);
+int ifd_iova_map_cut(struct ifd_iova_map *map, unsigned long iova,
+		     unsigned long length);
 int ifd_iova_map_reserve(struct ifd_iova_map *map, unsigned long start,
 			 unsigned long last, const void *owner);
 void ifd_iova_map_unreserve(struct ifd_iova_map *map, const void *owner);
