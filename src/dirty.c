@@ -174,6 +174,7 @@ int ifd_cmd_hwpt_set_dirty_tracking(struct ifd_ucmd *ucmd)
 {
 	struct iommu_hwpt_set_dirty_tracking *cmd = ucmd->cmd;
 	bool enable = cmd->flags & IOMMU_HWPT_DIRTY_TRACKING_ENABLE;
+	const struct iommu_dirty_ops *ops;
 	struct ifd_iova_map *map;
 	struct ifd_hwpt *hwpt;
 	int rc;
@@ -183,6 +184,7 @@ int ifd_cmd_hwpt_set_dirty_tracking(struct ifd_ucmd *ucmd)
 	hwpt = ifd_dirty_hwpt_get(ucmd->ctx, cmd->hwpt_id);
 	if (IS_ERR(hwpt))
 		return PTR_ERR(hwpt);
+	ops = hwpt->domain->dirty_ops;
 	map = &hwpt->ioas->map;
 	down_read(&map->lock);
 	/* Bits left from an earlier period must not show in the next one. */
@@ -191,13 +193,13 @@ int ifd_cmd_hwpt_set_dirty_tracking(struct ifd_ucmd *ucmd)
 		struct iommu_dirty_bitmap dirty = { .gather = &gather };
 
 		iommu_iotlb_gather_init(&gather);
-		rc = hwpt->domain->dirty_ops->read_and_clear_dirty(
-			hwpt->domain, 0, ULONG_MAX, 0, &dirty);
+		rc = ops->read_and_clear_dirty(hwpt->domain, 0, ULONG_MAX, 0,
+					       &dirty);
 		iommu_iotlb_sync(hwpt->domain, &gather);
 		if (rc)
 			goto out;
 	}
-	rc = hwpt->domain->dirty_ops->set_dirty_tracking(hwpt->domain, enable);
+	rc = ops->set_dirty_tracking(hwpt->domain, enable);
 out:
 	up_read(&map->lock);
 	iommufd2_hwpt_put(hwpt);

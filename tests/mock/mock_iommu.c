@@ -411,12 +411,20 @@ static bool mock_capable(struct device *dev, enum iommu_cap cap)
 	return cap == IOMMU_CAP_CACHE_COHERENCY;
 }
 
-/* IOMMU_GET_HW_INFO data: upstream's selftest register block. */
+/*
+ * IOMMU_GET_HW_INFO data: upstream's selftest register block, for
+ * selftest devices; the others have none.
+ */
 static void *mock_hw_info(struct device *dev, u32 *length,
 			  enum iommu_hw_info_type *type)
 {
 	struct iommu_test_hw_info *info;
 
+	if (!(mock_dev_of(dev)->flags & MOCK_DEV_SELFTEST)) {
+		*length = 0;
+		*type = IOMMU_HW_INFO_TYPE_NONE;
+		return NULL;
+	}
 	if (*type != IOMMU_HW_INFO_TYPE_DEFAULT &&
 	    *type != IOMMU_HW_INFO_TYPE_SELFTEST)
 		return ERR_PTR(-EOPNOTSUPP);
