@@ -8,7 +8,8 @@
 #      bench  runs map_bench (arguments from IOMMUFD2_BENCH_ARGS); ditto
 #      check  runs the suites named in $IOMMUFD2_SUITES ("ours": the
 #             project's; "upstream": upstream's iommufd selftests against
-#             /dev/iommufd2; default "ours"), then unloads the modules
+#             /dev/iommufd2; default: both on vtd, "ours" elsewhere), then
+#             unloads the modules
 #      shell  gives an interactive shell on this terminal
 #
 # The guest writes its kernel console to build/MACHINE/console.log (ttyS0)
@@ -52,6 +53,15 @@ machine_args() {
 	QEMU_ARGS="-M q35 $iommu
 		-device iommu-testdev
 		-device edu,dma_mask=0xffffffffffffffff"
+}
+
+# Upstream's selftests drive the mock IOMMU only: one machine runs them.
+default_suites() {
+	if [ "$1" = vtd ]; then
+		echo "ours upstream"
+	else
+		echo ours
+	fi
 }
 
 # Copy a module out of the root, decompressed (busybox insmod wants plain).
@@ -102,7 +112,8 @@ pack_initramfs() {
 	cp "$BUILD"/guest/bin/* "$dir/bin/"
 	printf 'MODE=%s\nMACHINE=%s\nBENCH_ARGS="%s"\nSUITES="%s"\n' \
 		"$mode" "$machine" "${IOMMUFD2_BENCH_ARGS:-}" \
-		"${IOMMUFD2_SUITES:-ours}" >"$dir/etc/bench.conf"
+		"${IOMMUFD2_SUITES:-$(default_suites "$machine")}" \
+		>"$dir/etc/bench.conf"
 
 	in_root sh -c "cd /bench/${dir#"$REPO"/} && find . | cpio -o -H newc --quiet" |
 		gzip -1 >"$out/initramfs.cpio.gz"
