@@ -138,9 +138,13 @@ void iommufd2_dirty_record(struct iommu_dirty_bitmap *dirty,
 }
 EXPORT_SYMBOL_NS_GPL(iommufd2_dirty_record, "IOMMUFD2");
 
-/* Read (and clear unless @flags say not to) one window's dirty bits. */
-static int ifd_dirty_read(struct iommu_domain *domain,
-			  struct ifd_dirty_window *win, unsigned long flags)
+/*
+ * Read (and clear unless @flags say not to) the dirty bits of [@iova,
+ * @iova + @length) into @win; a NULL @win only clears them.
+ */
+static int ifd_dirty_read(struct iommu_domain *domain, unsigned long iova,
+			  size_t length, struct ifd_dirty_window *win,
+			  unsigned long flags)
 {
 	struct iommu_iotlb_gather gather;
 	struct iommu_dirty_bitmap dirty = {
@@ -150,8 +154,7 @@ static int ifd_dirty_read(struct iommu_domain *domain,
 	int rc;
 
 	iommu_iotlb_gather_init(&gather);
-	rc = domain->dirty_ops->read_and_clear_dirty(domain, win->iova,
-						     win->nbits << win->pgshift,
+	rc = domain->dirty_ops->read_and_clear_dirty(domain, iova, length,
 						     flags, &dirty);
 	iommu_iotlb_sync(domain, &gather);
 	return rc;
@@ -174,7 +177,6 @@ int ifd_cmd_hwpt_set_dirty_tracking(struct ifd_ucmd *ucmd)
 {
 	struct iommu_hwpt_set_dirty_tracking *cmd = ucmd->cmd;
 	bool enable = cmd->flags & IOMMU_HWPT_DIRTY_TRACKING_ENABLE;
-	const struct iommu_dirty_ops *ops;
 	struct ifd_iova_map *map;
 	struct ifd_hwpt *hwpt;
 	int rc;
@@ -184,23 +186,13 @@ int ifd_cmd_hwpt_set_dirty_tracking(struct ifd_ucmd *ucmd)
 	hwpt = ifd_dirty_hwpt_get(ucmd->ctx, cmd->hwpt_id);
 	if (IS_ERR(hwpt))
 		return PTR_ERR(hwpt);
-	ops = hwpt->domain->dirty_ops;
 	map = &hwpt->ioas->map;
 	down_read(&map->lock);
 	/* Bits left from an earlier period must not show in the next one. */
-	if (enable) {
-		struct iommu_iotlb_gather gather;
-		struct iommu_dirty_bitmap dirty = { .gather = &gather };
-
-		iommu_iotlb_gather_init(&gather);
-		rc = ops->read_and_clear_dirty(hwpt->domain, 0, ULONG_MAX, 0,
-					       &dirty);
-		iommu_iotlb_sync(hwpt->domain, &gather);
-		if (rc)
-			goto out;
-	}
-	rc = ops->set_dirty_tracking(hwpt->domain, enable);
-out:
+	rc = enable ? ifd_dirty_read(hwpt->domain, 0, ULONG_MAX, NULL, 0) : 0;
+	if (!rc)
+		rc = hwpt->domain->dirty_ops->set_dirty_tracking(hwpt->domain,
+								 enable);
 	up_read(&map->lock);
 	iommufd2_hwpt_put(hwpt);
 	return rc;
@@ -275,7 +267,8 @@ int ifd_cmd_hwpt_get_dirty_bitmap(struct ifd_ucmd *ucmd)
 			rc = -EFAULT;
 			break;
 		}
-		rc = ifd_dirty_read(hwpt->domain, &win, flags);
+		rc = ifd_dirty_read(hwpt->domain, win.iova,
+				    win.nbits << win.pgshift, &win, flags);
 		if (!rc && copy_to_user(ubits + done / BITS_PER_BYTE, win.bits,
 					bytes))
 			rc = -EFAULT;

@@ -65,6 +65,7 @@ int mock_domain_check_map(struct iommu_domain *domain, unsigned long iova,
 struct iommu_domain *mock_dev_domain(struct mock_dev *mdev, u32 pasid);
 int mock_selftest_init(void);
 int mock_st_access(struct iommufd2_test_call *call);
+int mock_user_pfn(unsigned long uaddr, unsigned long *pfn, unsigned int *refs);
 void mock_selftest_exit(void);
 void mock_dev_destroy(struct mock_dev *mdev);
 int mock_dma(struct mock_dev *mdev, u32 pasid, u64 iova, u32 value);

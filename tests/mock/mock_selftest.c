@@ -226,9 +226,16 @@ static int mock_st_add_reserved(struct iommufd2_test_call *call)
 				     cmd->add_reserved.start, last);
 }
 
-/* The page behind a user address, without keeping a reference. */
-static int mock_user_pfn(unsigned long uaddr, unsigned long *pfn,
-			 unsigned int *refs)
+/**
+ * mock_user_pfn() - the page behind a user address, without keeping it
+ * @uaddr: the address (any alignment)
+ * @pfn: receives its page frame
+ * @refs: if not NULL, receives the page's pin count (U32_MAX for a
+ *	compound page, whose pins are not counted per page)
+ *
+ * Return: 0 or -errno.
+ */
+int mock_user_pfn(unsigned long uaddr, unsigned long *pfn, unsigned int *refs)
 {
 	struct page *page;
 	long n;

@@ -173,17 +173,14 @@ out_file:
 static int mock_st_check_pages(unsigned long uptr, struct page **pages,
 			       unsigned long npages)
 {
-	struct page *page;
-	long n;
+	unsigned long pfn;
+	int rc;
 
 	for (; npages; npages--, pages++, uptr += PAGE_SIZE) {
-		n = get_user_pages_fast(uptr, 1, 0, &page);
-		if (n < 0)
-			return n;
-		if (n != 1)
-			return -EFAULT;
-		put_page(page);
-		if (page != *pages)
+		rc = mock_user_pfn(uptr, &pfn, NULL);
+		if (rc)
+			return rc;
+		if (pfn != page_to_pfn(*pages))
 			return -EBADE;
 	}
 	return 0;
