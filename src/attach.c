@@ -21,6 +21,7 @@
 #include "iommufd2/compat.h"
 #include "iommufd2/ctx.h"
 #include "iommufd2/device.h"
+#include "iommufd2/fault.h"
 #include "iommufd2/hwpt.h"
 #include "iommufd2/ioas.h"
 #include "iommufd2/kapi.h"
@@ -77,9 +78,9 @@ static int ifd_hw_attach(struct ifd_device *idev, struct ifd_attach *att,
 	if (pasid == IOMMU_NO_PASID)
 		return iommu_attach_group_handle(att->hwpt->domain,
 						 idev->igroup->group,
-						 att->handle);
+						 &att->handle->core);
 	return iommu_attach_device_pasid(att->hwpt->domain, idev->dev, pasid,
-					 att->handle);
+					 &att->handle->core);
 }
 
 static void ifd_hw_detach(struct ifd_device *idev, struct ifd_attach *att,
@@ -92,10 +93,31 @@ static void ifd_hw_detach(struct ifd_device *idev, struct ifd_attach *att,
 		iommu_detach_device_pasid(att->hwpt->domain, idev->dev, pasid);
 }
 
+static struct ifd_attach_handle *ifd_handle_alloc(struct ifd_device *idev,
+						  struct ifd_hwpt *hwpt)
+{
+	struct ifd_attach_handle *handle;
+
+	handle = kzalloc_obj(*handle, GFP_KERNEL_ACCOUNT);
+	if (handle) {
+		handle->idev = idev;
+		handle->hwpt = hwpt;
+	}
+	return handle;
+}
+
+/* After the core let go of @handle: answer its faults, then free it. */
+static void ifd_handle_free(struct ifd_attach_handle *handle)
+{
+	if (handle && handle->hwpt->fault)
+		ifd_fault_flush_handle(handle->hwpt->fault, handle);
+	kfree(handle);
+}
+
 static void ifd_attach_free(struct ifd_attach *att)
 {
 	xa_destroy(&att->devices);
-	kfree(att->handle);
+	ifd_handle_free(att->handle);
 	kfree(att);
 }
 
@@ -117,20 +139,20 @@ static int ifd_do_attach(struct ifd_device *idev, u32 pasid,
 		goto out_unlock;
 	att = xa_load(&igroup->attaches, pasid);
 	if (att) {
-		if (att->hwpt != hwpt) {
-			rc = -EINVAL;
-			goto out_unlock;
-		}
+		/* Attached already (to anything): replace is the way. */
 		if (xa_load(&att->devices, idev->obj.id)) {
 			rc = -EBUSY;
+			goto out_unlock;
+		}
+		if (att->hwpt != hwpt) {
+			rc = -EINVAL;
 			goto out_unlock;
 		}
 	} else {
 		first = true;
 		att = kzalloc_obj(*att, GFP_KERNEL_ACCOUNT);
 		if (att)
-			att->handle = kzalloc_obj(*att->handle,
-						  GFP_KERNEL_ACCOUNT);
+			att->handle = ifd_handle_alloc(idev, hwpt);
 		if (!att || !att->handle) {
 			kfree(att);
 			rc = -ENOMEM;
@@ -183,7 +205,7 @@ static struct ifd_hwpt *ifd_do_replace(struct ifd_device *idev, u32 pasid,
 				       unsigned int *nr_refs)
 {
 	struct ifd_group *igroup = idev->igroup;
-	struct iommu_attach_handle *handle;
+	struct ifd_attach_handle *handle;
 	struct ifd_device *cur;
 	struct ifd_attach *att;
 	struct ifd_hwpt *old;
@@ -216,22 +238,22 @@ static struct ifd_hwpt *ifd_do_replace(struct ifd_device *idev, u32 pasid,
 		}
 	}
 
-	handle = kzalloc_obj(*handle, GFP_KERNEL_ACCOUNT);
+	handle = ifd_handle_alloc(idev, hwpt);
 	if (!handle) {
 		rc = -ENOMEM;
 		goto out_unreserve;
 	}
 	if (pasid == IOMMU_NO_PASID)
 		rc = iommu_replace_group_handle(igroup->group, hwpt->domain,
-						handle);
+						&handle->core);
 	else
 		rc = iommu_replace_device_pasid(hwpt->domain, idev->dev, pasid,
-						handle);
+						&handle->core);
 	if (rc) {
 		kfree(handle);
 		goto out_unreserve;
 	}
-	kfree(att->handle);
+	ifd_handle_free(att->handle);
 	att->handle = handle;
 	att->hwpt = hwpt;
 
@@ -337,7 +359,8 @@ static int ifd_change_pt(struct ifd_device *idev, u32 pasid, u32 *pt_id,
 	if (IS_ERR(pt))
 		return PTR_ERR(pt);
 	switch (pt->ops->type) {
-	case IFD_OBJ_HWPT_PAGING: {
+	case IFD_OBJ_HWPT_PAGING:
+	case IFD_OBJ_HWPT_NESTED: {
 		unsigned int nr_refs;
 		struct ifd_hwpt *old;
 

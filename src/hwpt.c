@@ -10,6 +10,7 @@
 #include "iommufd2/compat.h"
 #include "iommufd2/ctx.h"
 #include "iommufd2/device.h"
+#include "iommufd2/fault.h"
 #include "iommufd2/hwpt.h"
 #include "iommufd2/ioas.h"
 #include "iommufd2/kapi.h"
@@ -32,6 +33,7 @@ static void ifd_hwpt_teardown_locked(struct ifd_hwpt *hwpt)
 		iommu_domain_free(hwpt->domain);
 	if (hwpt->ioas)
 		ifd_object_release(&hwpt->ioas->obj);
+	ifd_hwpt_drop_refs(hwpt);
 }
 
 static void ifd_hwpt_destroy(struct ifd_object *obj)
@@ -51,7 +53,7 @@ static void ifd_hwpt_abort(struct ifd_object *obj)
 }
 
 /**
- * iommufd2_hwpt_get() - look up a HWPT for an operation
+ * iommufd2_hwpt_get() - look up a paging or nested HWPT for an operation
  * @ctx: the context
  * @id: the HWPT's ID
  *
@@ -60,10 +62,15 @@ static void ifd_hwpt_abort(struct ifd_object *obj)
  */
 struct ifd_hwpt *iommufd2_hwpt_get(struct ifd_ctx *ctx, u32 id)
 {
-	struct ifd_object *obj = ifd_object_get(ctx, id, IFD_OBJ_HWPT_PAGING);
+	struct ifd_object *obj = ifd_object_get(ctx, id, IFD_OBJ_ANY);
 
 	if (IS_ERR(obj))
 		return ERR_CAST(obj);
+	if (obj->ops->type != IFD_OBJ_HWPT_PAGING &&
+	    obj->ops->type != IFD_OBJ_HWPT_NESTED) {
+		ifd_object_put(obj);
+		return ERR_PTR(-ENOENT);
+	}
 	return container_of(obj, struct ifd_hwpt, obj);
 }
 EXPORT_SYMBOL_NS_GPL(iommufd2_hwpt_get, "IOMMUFD2");
@@ -196,6 +203,25 @@ void ifd_hwpt_put_attached(struct ifd_hwpt *hwpt)
 		ifd_object_release(&hwpt->obj);
 }
 
+/* Route the HWPT's page faults to the queue @fault_id. */
+static int ifd_hwpt_set_fault(struct ifd_ctx *ctx, struct ifd_hwpt *hwpt,
+			      u32 fault_id)
+{
+	struct ifd_fault *fault = ifd_fault_get(ctx, fault_id);
+
+	if (IS_ERR(fault))
+		return PTR_ERR(fault);
+	ifd_object_hold(&fault->obj);
+	hwpt->fault = fault;
+	hwpt->domain->iopf_handler = ifd_fault_iopf_handler;
+	ifd_object_put(&fault->obj);
+	return 0;
+}
+
+/*
+ * IOMMU_HWPT_ALLOC: a paging HWPT on an IOAS, or a nested one on a paging
+ * parent or a vIOMMU; either may report page faults to a fault queue.
+ */
 int ifd_cmd_hwpt_alloc(struct ifd_ucmd *ucmd)
 {
 	struct iommu_hwpt_alloc *cmd = ucmd->cmd;
@@ -204,9 +230,10 @@ int ifd_cmd_hwpt_alloc(struct ifd_ucmd *ucmd)
 		.uptr = u64_to_user_ptr(cmd->data_uptr),
 		.len = cmd->data_len,
 	};
+	const u32 flags = cmd->flags & ~IOMMU_HWPT_FAULT_ID_VALID;
+	struct ifd_ioas *ioas = NULL;
 	struct ifd_device *idev;
 	struct ifd_object *pt;
-	struct ifd_ioas *ioas;
 	struct ifd_hwpt *hwpt;
 	int rc;
 
@@ -224,60 +251,54 @@ int ifd_cmd_hwpt_alloc(struct ifd_ucmd *ucmd)
 		rc = -EINVAL;
 		goto out_idev;
 	}
-	/* Nested HWPTs need a vIOMMU-capable driver: none is bound yet. */
-	if (pt->ops->type != IFD_OBJ_IOAS) {
-		rc = pt->ops->type == IFD_OBJ_HWPT_PAGING ? -EOPNOTSUPP :
-							   -EINVAL;
-		goto out_pt;
-	}
-	if (cmd->flags & IOMMU_HWPT_FAULT_ID_VALID) {
-		rc = -EOPNOTSUPP;
-		goto out_pt;
-	}
 
-	ioas = container_of(pt, struct ifd_ioas, obj);
-	mutex_lock(&ioas->hwpt_lock);
-	hwpt = ifd_hwpt_alloc_paging(ioas, idev, cmd->flags,
-				     cmd->data_type == IOMMU_HWPT_DATA_NONE ?
-				     NULL : &data);
+	switch (pt->ops->type) {
+	case IFD_OBJ_IOAS:
+		/* A parent's faults belong to the nested HWPTs on it. */
+		if ((cmd->flags & IOMMU_HWPT_FAULT_ID_VALID) &&
+		    (flags & IOMMU_HWPT_ALLOC_NEST_PARENT)) {
+			rc = -EOPNOTSUPP;
+			goto out_pt;
+		}
+		ioas = container_of(pt, struct ifd_ioas, obj);
+		mutex_lock(&ioas->hwpt_lock);
+		hwpt = ifd_hwpt_alloc_paging(ioas, idev, flags,
+					     cmd->data_len ? &data : NULL);
+		break;
+	case IFD_OBJ_HWPT_PAGING:
+	case IFD_OBJ_VIOMMU:
+		hwpt = ifd_hwpt_alloc_nested(ucmd->ctx, pt, idev, cmd->flags,
+					     &data);
+		break;
+	default:
+		rc = -EINVAL;
+		goto out_pt;
+	}
 	if (IS_ERR(hwpt)) {
 		rc = PTR_ERR(hwpt);
 		goto out_unlock;
 	}
+	if (cmd->flags & IOMMU_HWPT_FAULT_ID_VALID) {
+		rc = ifd_hwpt_set_fault(ucmd->ctx, hwpt, cmd->fault_id);
+		if (rc)
+			goto out_abort;
+	}
 	cmd->out_hwpt_id = hwpt->obj.id;
 	rc = ifd_ucmd_respond(ucmd, sizeof(*cmd));
 	if (rc)
-		ifd_object_abort(ucmd->ctx, &hwpt->obj);
-	else
-		ifd_object_finalize(ucmd->ctx, &hwpt->obj);
+		goto out_abort;
+	ifd_object_finalize(ucmd->ctx, &hwpt->obj);
+	goto out_unlock;
+
+out_abort:
+	/* A paging HWPT is aborted with its IOAS's hwpt_lock held. */
+	ifd_object_abort(ucmd->ctx, &hwpt->obj);
 out_unlock:
-	mutex_unlock(&ioas->hwpt_lock);
+	if (ioas)
+		mutex_unlock(&ioas->hwpt_lock);
 out_pt:
 	ifd_object_put(pt);
 out_idev:
 	ifd_device_put(idev);
 	return rc;
-}
-
-/*
- * IOMMU_HWPT_INVALIDATE flushes the caches of nested HWPTs and vIOMMUs;
- * iommufd2 has neither kind of object yet, so after the structure checks
- * every target is invalid, as a paging HWPT is upstream.
- */
-int ifd_cmd_hwpt_invalidate(struct ifd_ucmd *ucmd)
-{
-	struct iommu_hwpt_invalidate *cmd = ucmd->cmd;
-	struct ifd_object *obj;
-
-	if (cmd->__reserved)
-		return -EOPNOTSUPP;
-	if (cmd->entry_num && (!cmd->data_uptr || !cmd->entry_len))
-		return -EINVAL;
-	obj = ifd_object_get(ucmd->ctx, cmd->hwpt_id, IFD_OBJ_ANY);
-	if (IS_ERR(obj))
-		return PTR_ERR(obj);
-	ifd_object_put(obj);
-	cmd->entry_num = 0;
-	ifd_ucmd_respond(ucmd, sizeof(*cmd));
-	return -EINVAL;
 }

@@ -546,26 +546,20 @@ out_unlock:
  * @op: IOMMU_OPTION_OP_GET or IOMMU_OPTION_OP_SET
  * @val: the value to set (0 or 1), or where the current one is returned
  *
- * Return: 0, -EINVAL for a value other than 0/1, -EOPNOTSUPP for another op.
+ * Return: 0, -EINVAL for a value other than 0/1, -EOPNOTSUPP for another op,
+ * or the refusal of ifd_iova_map_set_large_pages().
  */
 int ifd_ioas_option_huge_pages(struct ifd_ioas *ioas, u16 op, u64 *val)
 {
-	int rc = 0;
-
-	down_write(&ioas->map.lock);
 	switch (op) {
 	case IOMMU_OPTION_OP_GET:
-		*val = ioas->map.large_pages;
-		break;
+		*val = READ_ONCE(ioas->map.large_pages);
+		return 0;
 	case IOMMU_OPTION_OP_SET:
 		if (*val > 1)
-			rc = -EINVAL;
-		else
-			ioas->map.large_pages = *val;
-		break;
+			return -EINVAL;
+		return ifd_iova_map_set_large_pages(&ioas->map, *val);
 	default:
-		rc = -EOPNOTSUPP;
+		return -EOPNOTSUPP;
 	}
-	up_write(&ioas->map.lock);
-	return rc;
 }

@@ -973,14 +973,63 @@ static unsigned long ifd_domain_min_page(struct iommu_domain *domain)
 	return 1UL << __ffs(domain->pgsize_bitmap);
 }
 
+/* The alignment the domains and the large-pages option ask for. */
 static void ifd_update_alignment(struct ifd_iova_map *map)
 {
 	struct ifd_map_domain *md;
-	unsigned long align = 1;
+	unsigned long align = map->large_pages ? 1 : PAGE_SIZE;
 
 	list_for_each_entry(md, &map->domains, link)
 		align = max(align, ifd_domain_min_page(md->domain));
 	map->iova_alignment = align;
+}
+
+/* Every mapping's IOVA, length and offset in its pages are @align-aligned. */
+static bool ifd_areas_aligned(struct ifd_iova_map *map, unsigned long align)
+{
+	struct ifd_area *area;
+
+	lockdep_assert_held(&map->lock);
+	for (area = ifd_area_first(map, 0, ULONG_MAX); area;
+	     area = ifd_area_next(area, 0, ULONG_MAX))
+		if ((area->node.start | (area->node.last + 1) |
+		     area->start_byte) & (align - 1))
+			return false;
+	return true;
+}
+
+/**
+ * ifd_iova_map_set_large_pages() - IOMMU_OPTION_HUGE_PAGES
+ * @map: the address space
+ * @on: whether domains may be filled with pages larger than PAGE_SIZE
+ *
+ * Turning large pages off makes PAGE_SIZE the smallest alignment of new
+ * mappings, so that every mapping can later be cut at any IOVA it allows.
+ * It is refused while domains already hold mappings (they may hold large
+ * IOPTEs), or while a mapping is not PAGE_SIZE aligned.
+ *
+ * Return: 0; -EINVAL with domains and mappings; -EADDRINUSE for a
+ * misaligned mapping.  Nothing changes on error.
+ */
+int ifd_iova_map_set_large_pages(struct ifd_iova_map *map, bool on)
+{
+	int rc = 0;
+
+	down_write(&map->lock);
+	if (!on && map->large_pages) {
+		if (!list_empty(&map->domains) &&
+		    ifd_area_first(map, 0, ULONG_MAX))
+			rc = -EINVAL;
+		else if (!ifd_areas_aligned(map, max(PAGE_SIZE,
+						     map->iova_alignment)))
+			rc = -EADDRINUSE;
+	}
+	if (!rc) {
+		WRITE_ONCE(map->large_pages, on);
+		ifd_update_alignment(map);
+	}
+	up_write(&map->lock);
+	return rc;
 }
 
 /**
@@ -1011,16 +1060,16 @@ int ifd_iova_map_add_domain(struct ifd_iova_map *map,
 	md->domain = domain;
 
 	down_write(&map->lock);
+	if (!ifd_areas_aligned(map, align)) {
+		rc = -EINVAL;
+		goto out_unlock;
+	}
 	for (area = ifd_area_first(map, 0, ULONG_MAX); area;
 	     area = ifd_area_next(area, 0, ULONG_MAX)) {
-		if ((area->node.start | (area->node.last + 1) |
-		     area->start_byte) & (align - 1))
+		if (area->node.start < ap_start || area->node.last > ap_end) {
 			rc = -EINVAL;
-		else if (area->node.start < ap_start ||
-			 area->node.last > ap_end)
-			rc = -EINVAL;
-		if (rc)
 			goto out_unlock;
+		}
 	}
 	if (domain->geometry.force_aperture) {
 		if (ap_start)

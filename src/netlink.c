@@ -87,6 +87,10 @@ static u32 ifd_nl_type(enum ifd_obj_type type)
 		return IOMMUFD2_OBJ_VDEVICE;
 	case IFD_OBJ_ACCESS:
 		return IOMMUFD2_OBJ_ACCESS;
+	case IFD_OBJ_HWPT_NESTED:
+		return IOMMUFD2_OBJ_HWPT_NESTED;
+	case IFD_OBJ_FAULT:
+		return IOMMUFD2_OBJ_FAULT;
 	default:
 		return 0;	/* internal types are not shown */
 	}
@@ -121,6 +125,11 @@ static int ifd_nl_put_links(struct sk_buff *skb, struct ifd_object *obj)
 		return ifd_nl_put_link(skb, IOMMUFD2_LINK_IOAS,
 				       container_of(obj, struct ifd_hwpt,
 						    obj)->ioas->obj.id, 0,
+				       false);
+	case IFD_OBJ_HWPT_NESTED:
+		return ifd_nl_put_link(skb, IOMMUFD2_LINK_HWPT,
+				       container_of(obj, struct ifd_hwpt,
+						    obj)->parent->obj.id, 0,
 				       false);
 	case IFD_OBJ_VIOMMU:
 		return ifd_nl_put_link(skb, IOMMUFD2_LINK_HWPT,

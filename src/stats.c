@@ -20,10 +20,12 @@ static const char *const ifd_type_names[IFD_OBJ_NR] = {
 	[IFD_OBJ_ANY] = "any",
 	[IFD_OBJ_IOAS] = "ioas",
 	[IFD_OBJ_HWPT_PAGING] = "hwpt_paging",
+	[IFD_OBJ_HWPT_NESTED] = "hwpt_nested",
 	[IFD_OBJ_DEVICE] = "device",
 	[IFD_OBJ_VIOMMU] = "viommu",
 	[IFD_OBJ_VDEVICE] = "vdevice",
 	[IFD_OBJ_ACCESS] = "access",
+	[IFD_OBJ_FAULT] = "fault",
 	[IFD_OBJ_SELFTEST] = "selftest",
 	[IFD_OBJ_DRIVER] = "driver",
 };

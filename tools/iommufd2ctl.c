@@ -34,6 +34,8 @@ static const char *const type_names[] = {
 	[IOMMUFD2_OBJ_VIOMMU] = "viommu",
 	[IOMMUFD2_OBJ_VDEVICE] = "vdevice",
 	[IOMMUFD2_OBJ_ACCESS] = "access",
+	[IOMMUFD2_OBJ_HWPT_NESTED] = "hwpt_nested",
+	[IOMMUFD2_OBJ_FAULT] = "fault",
 };
 
 static const char *const state_names[] = {

@@ -26,14 +26,31 @@ struct ifd_hwpt;
 struct ifd_vdevice;
 
 /**
+ * struct ifd_attach_handle - the core's attach handle, and who made it
+ * @core: what the IOMMU core keeps for the attachment; its fault reports
+ *	find the attachment through it
+ * @hwpt: the HWPT attached with it
+ * @idev: the device whose attach or replace made it, named as the source
+ *	of the faults reported through it
+ *
+ * Faults still queued for it are answered before it is freed
+ * (ifd_fault_flush_handle()).
+ */
+struct ifd_attach_handle {
+	struct iommu_attach_handle core;
+	struct ifd_hwpt *hwpt;
+	struct ifd_device *idev;
+};
+
+/**
  * struct ifd_attach - one PASID's attachment in a group
- * @handle: the core's attach handle (a fresh one per replace, since the
- *	core rewrites it while trying)
+ * @handle: the attach handle (a fresh one per replace, since the core
+ *	rewrites it while trying)
  * @hwpt: the HWPT attached
  * @devices: ID -> struct ifd_device for each device that attached
  */
 struct ifd_attach {
-	struct iommu_attach_handle *handle;
+	struct ifd_attach_handle *handle;
 	struct ifd_hwpt *hwpt;
 	struct xarray devices;
 };

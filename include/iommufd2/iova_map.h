@@ -149,6 +149,7 @@ int ifd_iova_map_cut(struct ifd_iova_map *map, unsigned long iova,
 int ifd_iova_map_reserve(struct ifd_iova_map *map, unsigned long start,
 			 unsigned long last, const void *owner);
 void ifd_iova_map_unreserve(struct ifd_iova_map *map, const void *owner);
+int ifd_iova_map_set_large_pages(struct ifd_iova_map *map, bool on);
 int ifd_iova_map_add_domain(struct ifd_iova_map *map,
 			    struct iommu_domain *domain);
 void ifd_iova_map_remove_domain(struct ifd_iova_map *map,

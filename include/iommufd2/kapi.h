@@ -27,6 +27,10 @@ struct file;
 struct page;
 struct ifd_ctx;
 struct ifd_device;
+struct ifd_viommu;
+struct iommu_domain;
+struct iommu_user_data;
+struct iommu_user_data_array;
 
 struct ifd_ctx *iommufd2_ctx_from_file(struct file *file);
 void iommufd2_ctx_put(struct ifd_ctx *ctx);
@@ -51,6 +55,11 @@ void iommufd2_device_detach(struct ifd_device *idev, u32 pasid);
  *	security manager); may fail
  * @vdevice_destroy: undo @vdevice_init; runs while the device is still
  *	bound and owned for DMA, before its vDevice's ID is retired
+ * @alloc_domain_nested: optional; a nested domain (IOMMU_DOMAIN_NESTED)
+ *	for @dev on the vIOMMU's parent domain @parent, from the user's
+ *	@data; @flags may hold IOMMU_HWPT_ALLOC_PASID
+ * @cache_invalidate: optional; IOMMU_HWPT_INVALIDATE on the vIOMMU, with
+ *	the contract of iommu_domain_ops.cache_invalidate_user
  * @link: iommufd2's list of backends
  */
 struct iommufd2_viommu_type {
@@ -60,6 +69,11 @@ struct iommufd2_viommu_type {
 	bool (*match)(struct device *dev);
 	int (*vdevice_init)(struct device *dev, u64 virt_id);
 	void (*vdevice_destroy)(struct device *dev, u64 virt_id);
+	struct iommu_domain *(*alloc_domain_nested)(
+		struct device *dev, struct iommu_domain *parent, u32 flags,
+		const struct iommu_user_data *data);
+	int (*cache_invalidate)(struct ifd_viommu *viommu,
+				struct iommu_user_data_array *array);
 	struct list_head link;
 };
 

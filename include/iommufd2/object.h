@@ -46,10 +46,12 @@ enum ifd_obj_type {
 	IFD_OBJ_ANY,		/* lookups only: match every type */
 	IFD_OBJ_IOAS,
 	IFD_OBJ_HWPT_PAGING,
+	IFD_OBJ_HWPT_NESTED,
 	IFD_OBJ_DEVICE,
 	IFD_OBJ_VIOMMU,
 	IFD_OBJ_VDEVICE,
 	IFD_OBJ_ACCESS,
+	IFD_OBJ_FAULT,
 	IFD_OBJ_SELFTEST,	/* the in-kernel self-test's dummy objects */
 	IFD_OBJ_DRIVER,		/* kept by a driver (the mock's selftest devices) */
 	IFD_OBJ_NR,

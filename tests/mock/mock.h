@@ -38,6 +38,11 @@ struct mock_stats;
  * @flags: MOCK_DEV_* flags it was created with
  * @cache: the device's cache entries, as the selftest vIOMMU invalidates
  *	them
+ * @iopf_users: attachments to domains with a fault handler; the device is
+ *	on the IOPF queue while there are any (the core's group lock)
+ * @nr_vdevs: vDevices of the device, in any vIOMMU
+ * @reserved_pasid_fail: the next installation on IOMMU_TEST_PASID_RESERVED
+ *	fails (selftest devices, see mock_set_dev_pasid())
  */
 struct mock_dev {
 	struct platform_device *pdev;
@@ -51,6 +56,9 @@ struct mock_dev {
 	struct ifd_ctx *ctx;
 	struct ifd_device *idev;
 	struct xarray attached;
+	unsigned int iopf_users;
+	atomic_t nr_vdevs;
+	atomic_t reserved_pasid_fail;
 };
 
 /* Flags of mock_dev_create() */
@@ -63,6 +71,9 @@ int mock_domain_set_dirty(struct iommu_domain *domain, unsigned long iova);
 int mock_domain_check_map(struct iommu_domain *domain, unsigned long iova,
 			  phys_addr_t phys);
 struct iommu_domain *mock_dev_domain(struct mock_dev *mdev, u32 pasid);
+int mock_nested_check_iotlb(struct iommu_domain *domain, u32 id, u32 value);
+void mock_report_page_request(struct mock_dev *mdev, u32 pasid, u32 grpid,
+			      u32 perm, u64 addr);
 int mock_selftest_init(void);
 int mock_st_access(struct iommufd2_test_call *call);
 int mock_user_pfn(unsigned long uaddr, unsigned long *pfn, unsigned int *refs);

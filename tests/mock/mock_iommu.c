@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The mock IOMMU driver: paging domains with a real (software) page table,
- * replace-capable set_dev_pasid, failure injection, and devices created on
- * demand.  See mock.h.
+ * nested domains over them, replace-capable set_dev_pasid, I/O page fault
+ * reporting, failure injection, and devices created on demand.  See mock.h.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -48,6 +48,23 @@ struct mock_domain {
 #define MOCK_PTE_ORDER		GENMASK_ULL(47, 40)
 #define MOCK_PTE_DIRTY		BIT_ULL(48)
 
+/**
+ * struct mock_nested - a nested domain in upstream's selftest format
+ * @domain: the core's view (IOMMU_DOMAIN_NESTED)
+ * @parent: the paging domain it translates through; its stage 1 is the
+ *	identity, so a DMA sees the parent's translation
+ * @iotlb: the emulated IOTLB entries the guest invalidates (set from the
+ *	allocation data, cleared by IOMMU_HWPT_INVALIDATE)
+ * @on_viommu: allocated on a vIOMMU: a device needs a vDevice there to
+ *	attach (its virtual ID is what the guest's table speaks of)
+ */
+struct mock_nested {
+	struct iommu_domain domain;
+	struct mock_domain *parent;
+	u32 iotlb[MOCK_NESTED_DOMAIN_IOTLB_NUM];
+	bool on_viommu;
+};
+
 static void *mock_pte(unsigned long addr, unsigned int order)
 {
 	return xa_mk_value(FIELD_PREP(MOCK_PTE_ADDR, addr) |
@@ -56,6 +73,7 @@ static void *mock_pte(unsigned long addr, unsigned int order)
 
 static struct iommu_device mock_iommu;
 static struct fwnode_handle *mock_fwnode;
+static struct iopf_queue *mock_iopf_queue;
 static DEFINE_MUTEX(mock_devs_lock);
 static LIST_HEAD(mock_devs);	/* devices being added, for probe */
 
@@ -84,6 +102,40 @@ static struct mock_dev *mock_dev_of(struct device *dev)
 	return dev_iommu_priv_get(dev);
 }
 
+/*
+ * Page requests are reported for a device while a domain with a fault
+ * handler is attached to its RID or one of its PASIDs: the first such
+ * attachment adds it to the IOPF queue, the last one removes it.  Called
+ * by the core's attach paths, which it serialises per group.
+ */
+static int mock_iopf_get(struct mock_dev *mdev, struct iommu_domain *domain)
+{
+	int rc;
+
+	if (!domain || !domain->iopf_handler)
+		return 0;
+	if (mdev->iopf_users++)
+		return 0;
+	rc = iopf_queue_add_device(mock_iopf_queue, &mdev->pdev->dev);
+	if (rc)
+		mdev->iopf_users = 0;
+	return rc;
+}
+
+static void mock_iopf_put(struct mock_dev *mdev, struct iommu_domain *domain)
+{
+	if (!domain || !domain->iopf_handler || WARN_ON(!mdev->iopf_users))
+		return;
+	if (!--mdev->iopf_users)
+		iopf_queue_remove_device(mock_iopf_queue, &mdev->pdev->dev);
+}
+
+/* The mock's emulated page-response path: nothing to tell a device. */
+static void mock_page_response(struct device *dev, struct iopf_fault *evt,
+			       struct iommu_page_response *msg)
+{
+}
+
 /* Selftest devices track dirty pages unless created without. */
 static bool mock_dirty_capable(struct mock_dev *mdev)
 {
@@ -99,6 +151,7 @@ static int mock_blocked_attach(struct iommu_domain *domain, struct device *dev,
 	spin_lock(&mdev->lock);
 	mdev->rid = NULL;
 	spin_unlock(&mdev->lock);
+	mock_iopf_put(mdev, old);
 	return 0;
 }
 
@@ -111,6 +164,9 @@ static int mock_blocked_set_pasid(struct iommu_domain *domain,
 	spin_lock(&mdev->lock);
 	xa_erase(&mdev->pasids, pasid);
 	spin_unlock(&mdev->lock);
+	mock_iopf_put(mdev, old);
+	if (pasid == IOMMU_TEST_PASID_RESERVED)
+		atomic_set(&mdev->reserved_pasid_fail, 0);
 	return 0;
 }
 
@@ -124,19 +180,37 @@ static struct iommu_domain mock_blocked_domain = {
 	.ops = &mock_blocked_ops,
 };
 
+static const struct iommu_domain_ops mock_nested_ops;
+
+/* A vIOMMU's nested domain translates only devices it has a vDevice for. */
+static bool mock_needs_vdevice(struct iommu_domain *domain,
+			       struct mock_dev *mdev)
+{
+	return domain->ops == &mock_nested_ops &&
+	       container_of(domain, struct mock_nested, domain)->on_viommu &&
+	       !atomic_read(&mdev->nr_vdevs);
+}
+
 static int mock_attach_dev(struct iommu_domain *domain, struct device *dev,
 			   struct iommu_domain *old)
 {
 	struct mock_dev *mdev = mock_dev_of(dev);
+	int rc;
 
 	atomic64_inc(&mock_nr_attach_dev);
 	if (mock_should_fail(&mock_fail_attach_dev))
 		return -EIO;
 	if (domain->dirty_ops && !mock_dirty_capable(mdev))
 		return -EINVAL;
+	if (mock_needs_vdevice(domain, mdev))
+		return -ENOENT;
+	rc = mock_iopf_get(mdev, domain);
+	if (rc)
+		return rc;
 	spin_lock(&mdev->lock);
 	mdev->rid = domain;
 	spin_unlock(&mdev->lock);
+	mock_iopf_put(mdev, old);
 	return 0;
 }
 
@@ -150,18 +224,37 @@ static int mock_set_dev_pasid(struct iommu_domain *domain, struct device *dev,
 {
 	struct mock_dev *mdev = mock_dev_of(dev);
 	void *prev;
+	int rc;
 
 	atomic64_inc(&mock_nr_set_dev_pasid);
 	if (old && old != &mock_blocked_domain)
 		atomic64_inc(&mock_nr_set_dev_pasid_replace);
 	if (mock_should_fail(&mock_fail_set_dev_pasid))
 		return -EIO;
+	/*
+	 * Upstream's selftest fault: on a selftest device every second
+	 * installation on IOMMU_TEST_PASID_RESERVED fails, until blocked.
+	 */
+	if ((mdev->flags & MOCK_DEV_SELFTEST) &&
+	    pasid == IOMMU_TEST_PASID_RESERVED) {
+		if (atomic_cmpxchg(&mdev->reserved_pasid_fail, 1, 0))
+			return -ENOMEM;
+		atomic_set(&mdev->reserved_pasid_fail, 1);
+	}
 	if (domain->dirty_ops && !mock_dirty_capable(mdev))
 		return -EINVAL;
+	rc = mock_iopf_get(mdev, domain);
+	if (rc)
+		return rc;
 	spin_lock(&mdev->lock);
 	prev = xa_store(&mdev->pasids, pasid, domain, GFP_ATOMIC);
 	spin_unlock(&mdev->lock);
-	return xa_err(prev);
+	if (xa_is_err(prev)) {
+		mock_iopf_put(mdev, domain);
+		return xa_err(prev);
+	}
+	mock_iopf_put(mdev, old);
+	return 0;
 }
 
 static int mock_map_pages(struct iommu_domain *domain, unsigned long iova,
@@ -385,6 +478,168 @@ mock_domain_alloc_paging_flags(struct device *dev, u32 flags,
 	return &md->domain;
 }
 
+static struct mock_nested *to_mock_nested(struct iommu_domain *domain)
+{
+	return container_of(domain, struct mock_nested, domain);
+}
+
+static void mock_nested_free(struct iommu_domain *domain)
+{
+	kfree(to_mock_nested(domain));
+	atomic64_dec(&mock_nr_domains);
+}
+
+/*
+ * IOMMU_HWPT_INVALIDATE_DATA_SELFTEST requests, in order; entry_num ends
+ * as the number done, the failing one excluded.
+ */
+static int mock_nested_invalidate(struct iommu_domain *domain,
+				  struct iommu_user_data_array *array)
+{
+	struct mock_nested *mn = to_mock_nested(domain);
+	struct iommu_hwpt_invalidate_selftest inv;
+	u32 done = 0;
+	int rc = 0, i;
+
+	if (array->type != IOMMU_HWPT_INVALIDATE_DATA_SELFTEST) {
+		rc = -EINVAL;
+		goto out;
+	}
+	for (; done < array->entry_num; done++) {
+		rc = iommu_copy_struct_from_user_array(
+			&inv, array, IOMMU_HWPT_INVALIDATE_DATA_SELFTEST, done,
+			iotlb_id);
+		if (rc)
+			break;
+		if (inv.flags & ~IOMMU_TEST_INVALIDATE_FLAG_ALL) {
+			rc = -EOPNOTSUPP;
+			break;
+		}
+		if (inv.iotlb_id > MOCK_NESTED_DOMAIN_IOTLB_ID_MAX) {
+			rc = -EINVAL;
+			break;
+		}
+		for (i = 0; i < MOCK_NESTED_DOMAIN_IOTLB_NUM; i++)
+			if (i == inv.iotlb_id ||
+			    (inv.flags & IOMMU_TEST_INVALIDATE_FLAG_ALL))
+				WRITE_ONCE(mn->iotlb[i], 0);
+	}
+out:
+	array->entry_num = done;
+	return rc;
+}
+
+static const struct iommu_domain_ops mock_nested_ops = {
+	.attach_dev = mock_attach_dev,
+	.set_dev_pasid = mock_set_dev_pasid,
+	.cache_invalidate_user = mock_nested_invalidate,
+	.free = mock_nested_free,
+};
+
+/* Mock domains of either kind: the paging one a DMA goes through. */
+static struct mock_domain *mock_translating(struct iommu_domain *domain)
+{
+	if (domain->ops == &mock_nested_ops)
+		return to_mock_nested(domain)->parent;
+	return to_mock_domain(domain);
+}
+
+/*
+ * A nested domain on a mock paging @parent (made with NEST_PARENT), from
+ * struct iommu_hwpt_selftest: every IOTLB entry starts at its iotlb value.
+ */
+static struct iommu_domain *
+mock_domain_alloc_nested(struct device *dev, struct iommu_domain *parent,
+			 u32 flags, const struct iommu_user_data *user_data)
+{
+	struct iommu_hwpt_selftest cfg;
+	struct mock_nested *mn;
+	int rc, i;
+
+	if (flags & ~IOMMU_HWPT_ALLOC_PASID)
+		return ERR_PTR(-EOPNOTSUPP);
+	if (!parent || parent->ops != &mock_domain_ops)
+		return ERR_PTR(-EINVAL);
+	if (user_data->type != IOMMU_HWPT_DATA_SELFTEST)
+		return ERR_PTR(-EOPNOTSUPP);
+	rc = iommu_copy_struct_from_user(&cfg, user_data,
+					 IOMMU_HWPT_DATA_SELFTEST, iotlb);
+	if (rc)
+		return ERR_PTR(rc);
+	mn = kzalloc_obj(*mn, GFP_KERNEL_ACCOUNT);
+	if (!mn)
+		return ERR_PTR(-ENOMEM);
+	mn->domain.type = IOMMU_DOMAIN_NESTED;
+	mn->domain.ops = &mock_nested_ops;
+	mn->parent = to_mock_domain(parent);
+	for (i = 0; i < MOCK_NESTED_DOMAIN_IOTLB_NUM; i++)
+		mn->iotlb[i] = cfg.iotlb;
+	atomic64_inc(&mock_nr_domains);
+	return &mn->domain;
+}
+
+static struct iommu_domain *
+mock_viommu_alloc_nested(struct device *dev, struct iommu_domain *parent,
+			 u32 flags, const struct iommu_user_data *user_data)
+{
+	struct iommu_domain *domain;
+
+	domain = mock_domain_alloc_nested(dev, parent, flags, user_data);
+	if (!IS_ERR(domain))
+		to_mock_nested(domain)->on_viommu = true;
+	return domain;
+}
+
+/**
+ * mock_nested_check_iotlb() - compare an emulated IOTLB entry
+ * @domain: a domain of any driver
+ * @id: the entry, up to MOCK_NESTED_DOMAIN_IOTLB_ID_MAX
+ * @value: what it must hold
+ *
+ * Return: 0 if equal; -EINVAL if not, for another kind of domain or a bad
+ * @id.
+ */
+int mock_nested_check_iotlb(struct iommu_domain *domain, u32 id, u32 value)
+{
+	if (domain->ops != &mock_nested_ops ||
+	    id > MOCK_NESTED_DOMAIN_IOTLB_ID_MAX)
+		return -EINVAL;
+	return READ_ONCE(to_mock_nested(domain)->iotlb[id]) == value ? 0 :
+									-EINVAL;
+}
+
+/**
+ * mock_report_page_request() - a mock device asks for a page
+ * @mdev: the device
+ * @pasid: IOMMU_NO_PASID, or the PASID it asks for
+ * @grpid: the page request group
+ * @perm: IOMMU_PGFAULT_PERM_* it needs
+ * @addr: the address
+ *
+ * The core hands the request to the fault handler of the domain attached
+ * there, or answers it itself when there is none.
+ */
+void mock_report_page_request(struct mock_dev *mdev, u32 pasid, u32 grpid,
+			      u32 perm, u64 addr)
+{
+	struct iopf_fault evt = {
+		.fault = {
+			.type = IOMMU_FAULT_PAGE_REQ,
+			.prm = {
+				.flags = IOMMU_FAULT_PAGE_REQUEST_LAST_PAGE,
+				.pasid = pasid,
+				.grpid = grpid,
+				.perm = perm,
+				.addr = addr,
+			},
+		},
+	};
+
+	if (pasid != IOMMU_NO_PASID)
+		evt.fault.prm.flags |= IOMMU_FAULT_PAGE_REQUEST_PASID_VALID;
+	iommu_report_device_fault(&mdev->pdev->dev, &evt);
+}
+
 static struct iommu_device *mock_probe_device(struct device *dev)
 {
 	struct iommu_fwspec *fwspec = dev_iommu_fwspec_get(dev);
@@ -471,6 +726,10 @@ static const struct iommu_ops mock_ops = {
 	.capable = mock_capable,
 	.hw_info = mock_hw_info,
 	.domain_alloc_paging_flags = mock_domain_alloc_paging_flags,
+	.domain_alloc_nested = mock_domain_alloc_nested,
+	.page_response = mock_page_response,
+	/* Faults tagged with a PASID may belong to a nested RID domain. */
+	.user_pasid_table = true,
 	.probe_device = mock_probe_device,
 	.device_group = generic_device_group,
 	.blocked_domain = &mock_blocked_domain,
@@ -501,9 +760,9 @@ int mock_dma(struct mock_dev *mdev, u32 pasid, u64 iova, u32 value)
 	domain = pasid == MOCK_NO_PASID ? mdev->rid :
 					  xa_load(&mdev->pasids, pasid);
 	if (domain) {
-		md = to_mock_domain(domain);
+		md = mock_translating(domain);
 		spin_lock(&md->lock);
-		phys = mock_iova_to_phys(domain, iova);
+		phys = mock_iova_to_phys(&md->domain, iova);
 		if (phys) {
 			va = kmap_local_pfn(PHYS_PFN(phys));
 			*(u32 *)(va + offset_in_page(phys)) = value;
@@ -679,12 +938,14 @@ static bool mock_viommu_match(struct device *dev)
 static int mock_vdevice_init(struct device *dev, u64 virt_id)
 {
 	atomic64_inc(&mock_nr_vdev_init);
+	atomic_inc(&mock_dev_of(dev)->nr_vdevs);
 	return 0;
 }
 
 static void mock_vdevice_destroy(struct device *dev, u64 virt_id)
 {
 	atomic64_inc(&mock_nr_vdev_destroy);
+	atomic_dec(&mock_dev_of(dev)->nr_vdevs);
 	/* The unbind must happen while the device is still owned for DMA. */
 	if (!iommu_group_dma_owner_claimed(dev->iommu_group))
 		atomic64_inc(&mock_nr_vdev_destroy_unowned);
@@ -697,6 +958,7 @@ static struct iommufd2_viommu_type mock_viommu_type = {
 	.match = mock_viommu_match,
 	.vdevice_init = mock_vdevice_init,
 	.vdevice_destroy = mock_vdevice_destroy,
+	.alloc_domain_nested = mock_viommu_alloc_nested,
 };
 
 /**
@@ -708,9 +970,14 @@ int mock_iommu_init(void)
 {
 	int rc;
 
+	mock_iopf_queue = iopf_queue_alloc("iommufd2-mock-iopf");
+	if (!mock_iopf_queue)
+		return -ENOMEM;
 	mock_fwnode = fwnode_create_software_node(NULL, NULL);
-	if (IS_ERR(mock_fwnode))
+	if (IS_ERR(mock_fwnode)) {
+		iopf_queue_free(mock_iopf_queue);
 		return PTR_ERR(mock_fwnode);
+	}
 	mock_iommu.fwnode = mock_fwnode;
 	mock_iommu.max_pasids = 1U << MOCK_MAX_PASID_BITS;
 	/* The core links probed devices to the IOMMU's sysfs device. */
@@ -736,6 +1003,7 @@ out_sysfs:
 	iommu_device_sysfs_remove(&mock_iommu);
 out_fwnode:
 	fwnode_remove_software_node(mock_fwnode);
+	iopf_queue_free(mock_iopf_queue);
 	return rc;
 }
 
@@ -749,4 +1017,5 @@ void mock_iommu_exit(void)
 	iommu_device_unregister(&mock_iommu);
 	iommu_device_sysfs_remove(&mock_iommu);
 	fwnode_remove_software_node(mock_fwnode);
+	iopf_queue_free(mock_iopf_queue);
 }

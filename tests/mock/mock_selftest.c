@@ -334,6 +334,42 @@ static int mock_st_check_dev_cache(struct iommufd2_test_call *call)
 	return rc;
 }
 
+static int mock_st_check_iotlb(struct iommufd2_test_call *call)
+{
+	struct iommu_test_cmd *cmd = call->cmd;
+	struct ifd_hwpt *hwpt;
+	int rc;
+
+	hwpt = iommufd2_hwpt_get(call->ctx, cmd->id);
+	if (IS_ERR(hwpt))
+		return PTR_ERR(hwpt);
+	rc = mock_nested_check_iotlb(iommufd2_hwpt_domain(hwpt),
+				     cmd->check_iotlb.id,
+				     cmd->check_iotlb.iotlb);
+	iommufd2_hwpt_put(hwpt);
+	return rc;
+}
+
+/* A page request from a bound mock device, as its hardware would send. */
+static int mock_st_trigger_iopf(struct iommufd2_test_call *call)
+{
+	struct iommu_test_cmd *cmd = call->cmd;
+	struct ifd_device *idev;
+	struct mock_dev *mdev;
+
+	idev = iommufd2_device_get(call->ctx, cmd->trigger_iopf.dev_id);
+	if (IS_ERR(idev))
+		return PTR_ERR(idev);
+	mdev = mock_is_mock_device(iommufd2_device_dev(idev));
+	if (mdev)
+		mock_report_page_request(mdev, cmd->trigger_iopf.pasid,
+					 cmd->trigger_iopf.grpid,
+					 cmd->trigger_iopf.perm,
+					 cmd->trigger_iopf.addr);
+	iommufd2_device_put(idev);
+	return mdev ? 0 : -EINVAL;
+}
+
 /* Mark the pages of the set bits of a user bitmap dirty in a domain. */
 static int mock_st_dirty(struct iommufd2_test_call *call)
 {
@@ -405,6 +441,10 @@ static int mock_st_run(struct iommufd2_test_call *call)
 		return mock_st_check_dev_cache(call);
 	case IOMMU_TEST_OP_DIRTY:
 		return mock_st_dirty(call);
+	case IOMMU_TEST_OP_MD_CHECK_IOTLB:
+		return mock_st_check_iotlb(call);
+	case IOMMU_TEST_OP_TRIGGER_IOPF:
+		return mock_st_trigger_iopf(call);
 	case IOMMU_TEST_OP_SET_TEMP_MEMORY_LIMIT:
 		/* As upstream: room for at least one batch entry. */
 		if (cmd->memory_limit.limit <

@@ -728,6 +728,45 @@ TEST_F(ioas, huge_page_option_does_not_block_maps)
 			      &iova, IFD2_RW));
 }
 
+/* HUGE_PAGES=0 raises the IOVA alignment to PAGE_SIZE, never past a map. */
+TEST_F(ioas, huge_page_option_alignment)
+{
+	struct iommu_option cmd = {
+		.size = sizeof(cmd),
+		.option_id = IOMMU_OPTION_HUGE_PAGES,
+		.op = IOMMU_OPTION_OP_SET,
+		.object_id = self->ioas,
+		.val64 = 0,
+	};
+	__u64 iova = 0x100000 + 100, unmapped = 0;
+
+	/* Byte granular while no domain asks for more. */
+	ASSERT_EQ(0, ifd2_map(self->fd, self->ioas, self->buf + 100, PAGE,
+			      &iova, IFD2_FIXED));
+	EXPECT_EQ(EADDRINUSE, ifd2_ioctl(self->fd, IOMMU_OPTION, &cmd));
+	cmd.op = IOMMU_OPTION_OP_GET;
+	ASSERT_EQ(0, ifd2_ioctl(self->fd, IOMMU_OPTION, &cmd));
+	EXPECT_EQ(1, cmd.val64);
+	ASSERT_EQ(0, ifd2_unmap(self->fd, self->ioas, iova, PAGE, &unmapped));
+
+	cmd.op = IOMMU_OPTION_OP_SET;
+	cmd.val64 = 0;
+	ASSERT_EQ(0, ifd2_ioctl(self->fd, IOMMU_OPTION, &cmd));
+	EXPECT_EQ(EINVAL, ifd2_map(self->fd, self->ioas, self->buf + 100, PAGE,
+				   &iova, IFD2_FIXED));
+	iova = 0x100000;
+	EXPECT_EQ(EINVAL, ifd2_map(self->fd, self->ioas, self->buf + 100, PAGE,
+				   &iova, IFD2_FIXED));
+	EXPECT_EQ(0, ifd2_map(self->fd, self->ioas, self->buf, PAGE, &iova,
+			      IFD2_FIXED));
+
+	cmd.val64 = 1;
+	ASSERT_EQ(0, ifd2_ioctl(self->fd, IOMMU_OPTION, &cmd));
+	iova = 0x200000 + 100;
+	EXPECT_EQ(0, ifd2_map(self->fd, self->ioas, self->buf + 100, PAGE,
+			      &iova, IFD2_FIXED));
+}
+
 /* Several threads mapping, unmapping and copying over the same window. */
 struct churn {
 	int fd;

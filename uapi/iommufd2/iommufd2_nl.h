@@ -76,6 +76,8 @@ enum iommufd2_nl_obj_type {
 	IOMMUFD2_OBJ_VIOMMU,
 	IOMMUFD2_OBJ_VDEVICE,
 	IOMMUFD2_OBJ_ACCESS,
+	IOMMUFD2_OBJ_HWPT_NESTED,
+	IOMMUFD2_OBJ_FAULT,
 };
 
 enum iommufd2_nl_obj_state {
@@ -87,7 +89,7 @@ enum iommufd2_nl_obj_state {
 
 enum iommufd2_nl_link {
 	IOMMUFD2_LINK_IOAS = 1,		/* HWPT or access -> its IOAS */
-	IOMMUFD2_LINK_HWPT,		/* vIOMMU -> its HWPT */
+	IOMMUFD2_LINK_HWPT,		/* vIOMMU or nested HWPT -> its parent */
 	IOMMUFD2_LINK_ATTACHED,		/* device -> HWPT, per PASID */
 	IOMMUFD2_LINK_VIOMMU,		/* vDevice -> its vIOMMU */
 	IOMMUFD2_LINK_DEVICE,		/* vDevice -> its device */
