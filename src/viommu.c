@@ -74,6 +74,34 @@ static const struct iommufd2_viommu_type *ifd_vtype_get(u32 type,
 	return found;
 }
 
+/**
+ * iommufd2_viommu_vdev_call() - act on the device behind a virtual ID
+ * @viommu: the vIOMMU, referenced by the caller (a backend hook)
+ * @virt_id: the vDevice's virtual ID in @viommu
+ * @fn: called with the vDevice's device; runs under a spinlock that keeps
+ *	the vDevice from going away, so it must not sleep
+ * @arg: passed to @fn
+ *
+ * Return: @fn's return, or -EINVAL if no vDevice of @viommu has @virt_id.
+ */
+int iommufd2_viommu_vdev_call(struct ifd_viommu *viommu, u64 virt_id,
+			      int (*fn)(struct device *dev, void *arg),
+			      void *arg)
+{
+	struct ifd_vdevice *vdev;
+	int rc = -EINVAL;
+
+	if (virt_id > ULONG_MAX)
+		return -EINVAL;
+	xa_lock(&viommu->vdevs);
+	vdev = xa_load(&viommu->vdevs, virt_id);
+	if (vdev)
+		rc = fn(vdev->dev, arg);
+	xa_unlock(&viommu->vdevs);
+	return rc;
+}
+EXPORT_SYMBOL_NS_GPL(iommufd2_viommu_vdev_call, "IOMMUFD2");
+
 /* The software type: vDevice bookkeeping for any IOMMU, no hardware. */
 static bool ifd_sw_match(struct device *dev)
 {

@@ -78,6 +78,9 @@ struct iommufd2_viommu_type {
 };
 
 int iommufd2_viommu_type_register(struct iommufd2_viommu_type *vtype);
+int iommufd2_viommu_vdev_call(struct ifd_viommu *viommu, u64 virt_id,
+			      int (*fn)(struct device *dev, void *arg),
+			      void *arg);
 void iommufd2_viommu_type_unregister(struct iommufd2_viommu_type *vtype);
 
 /**

@@ -951,6 +951,60 @@ static void mock_vdevice_destroy(struct device *dev, u64 virt_id)
 		atomic64_inc(&mock_nr_vdev_destroy_unowned);
 }
 
+/* Clear a mock device's cache entries as one request of the guest asks. */
+static int mock_dev_cache_clear(struct device *dev, void *arg)
+{
+	const struct iommu_viommu_invalidate_selftest *inv = arg;
+	struct mock_dev *mdev = mock_dev_of(dev);
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(mdev->cache); i++)
+		if (i == inv->cache_id ||
+		    (inv->flags & IOMMU_TEST_INVALIDATE_FLAG_ALL))
+			WRITE_ONCE(mdev->cache[i], 0);
+	return 0;
+}
+
+/*
+ * The selftest vIOMMU's invalidation: device cache entries named by
+ * virtual device ID, in order; entry_num ends as the number done.
+ */
+static int mock_viommu_cache_invalidate(struct ifd_viommu *viommu,
+					struct iommu_user_data_array *array)
+{
+	struct iommu_viommu_invalidate_selftest inv;
+	u32 done = 0;
+	int rc = 0;
+
+	if (array->type != IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST) {
+		rc = -EINVAL;
+		goto out;
+	}
+	for (; done < array->entry_num; done++) {
+		rc = iommu_copy_struct_from_user_array(
+			&inv, array, IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST,
+			done, cache_id);
+		if (rc)
+			break;
+		if (inv.flags & ~IOMMU_TEST_INVALIDATE_FLAG_ALL) {
+			rc = -EOPNOTSUPP;
+			break;
+		}
+		if (inv.cache_id > MOCK_DEV_CACHE_ID_MAX) {
+			rc = -EINVAL;
+			break;
+		}
+		/* Only mock devices have vDevices in a mock vIOMMU. */
+		rc = iommufd2_viommu_vdev_call(viommu, inv.vdev_id,
+					       mock_dev_cache_clear, &inv);
+		if (rc)
+			break;
+	}
+out:
+	array->entry_num = done;
+	return rc;
+}
+
 static struct iommufd2_viommu_type mock_viommu_type = {
 	.type = MOCK_VIOMMU_TYPE_SELFTEST,
 	.needs_nest_parent = true,
@@ -959,6 +1013,7 @@ static struct iommufd2_viommu_type mock_viommu_type = {
 	.vdevice_init = mock_vdevice_init,
 	.vdevice_destroy = mock_vdevice_destroy,
 	.alloc_domain_nested = mock_viommu_alloc_nested,
+	.cache_invalidate = mock_viommu_cache_invalidate,
 };
 
 /**
