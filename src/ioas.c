@@ -5,6 +5,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/dma-buf.h>
 #include <linux/err.h>
 #include <linux/iommu.h>
 #include <linux/slab.h>
@@ -233,9 +234,18 @@ static struct ifd_pages *ifd_pin_for_map_file(struct ifd_ucmd *ucmd,
 					      bool writable)
 {
 	struct iommu_ioas_map_file *cmd = ucmd->cmd;
+	struct ifd_pages *pages;
+	struct dma_buf *dmabuf;
 
-	return ifd_pages_pin_file(cmd->fd, cmd->start, cmd->length, writable,
-				  ucmd->ctx);
+	/* A dma-buf, or else a memfd. */
+	dmabuf = dma_buf_get(cmd->fd);
+	if (IS_ERR(dmabuf))
+		return ifd_pages_pin_file(cmd->fd, cmd->start, cmd->length,
+					  writable, ucmd->ctx);
+	pages = ifd_pages_from_dmabuf(dmabuf, ifd_misc_device(), cmd->start,
+				      cmd->length, writable);
+	dma_buf_put(dmabuf);
+	return pages;
 }
 
 int ifd_cmd_ioas_map_file(struct ifd_ucmd *ucmd)

@@ -99,6 +99,10 @@ static void ifd_area_unmap_domain(struct ifd_area *area,
 {
 	size_t len = npages << PAGE_SHIFT;
 
+	if (area->pages->dmabuf) {
+		ifd_dmabuf_unmap(area->pages, domain, ifd_area_page_iova(area));
+		return;
+	}
 	if (len && iommu_unmap(domain, ifd_area_page_iova(area), len) != len)
 		pr_err("domain kept part of IOVA 0x%lx+0x%zx\n",
 		       ifd_area_page_iova(area), len);
@@ -117,6 +121,10 @@ static int ifd_area_map_domain(struct ifd_iova_map *map,
 	struct ifd_pfn_cursor cur;
 	int rc = 0;
 
+	if (area->pages->dmabuf)
+		return ifd_dmabuf_map(area->pages, domain, iova,
+				      area->start_byte >> PAGE_SHIFT,
+				      ifd_area_npages(area), area->prot);
 	ifd_pfn_cursor_init(&cur, area->pages, area->start_byte >> PAGE_SHIFT,
 			    ifd_area_npages(area));
 	while (!rc && ifd_pfn_cursor_next(&cur, &pfn, &n)) {
@@ -489,7 +497,8 @@ static int ifd_cut_at_locked(struct ifd_iova_map *map, unsigned long iova)
 	 * Both halves must own whole pages, mapped page by page in every
 	 * domain, or unmapping one would take the other's translations.
 	 */
-	if (!PAGE_ALIGNED(iova) || !area->small_pages || map->large_pages)
+	if (!PAGE_ALIGNED(iova) || !area->small_pages || map->large_pages ||
+	    area->pages->dmabuf)
 		return -EINVAL;
 	right = kzalloc_obj(*right, GFP_KERNEL_ACCOUNT);
 	if (!right)
@@ -671,9 +680,13 @@ int ifd_iova_map_pin_for_access(struct ifd_iova_map *map,
 	}
 	rc = ifd_collect_locked(map, iova, last, &pin->pieces);
 	if (!rc) {
-		list_for_each_entry(piece, &pin->pieces, link)
+		list_for_each_entry(piece, &pin->pieces, link) {
 			if ((piece->prot & prot) != prot)
 				rc = -EPERM;
+			/* No struct pages for the CPU behind a dma-buf. */
+			if (piece->pages->dmabuf)
+				rc = -EINVAL;
+		}
 		if (rc)
 			ifd_pieces_free(&pin->pieces);
 	}

@@ -248,6 +248,16 @@ static struct miscdevice ifd_misc = {
 	.mode = 0660,
 };
 
+/**
+ * ifd_misc_device() - the device of /dev/iommufd2
+ *
+ * Return: the device iommufd2 itself acts as (e.g. a dma-buf importer).
+ */
+struct device *ifd_misc_device(void)
+{
+	return ifd_misc.this_device;
+}
+
 static bool selftest;
 module_param(selftest, bool, 0444);
 MODULE_PARM_DESC(selftest, "Run the object-table self-test at load; fail the load if it fails");

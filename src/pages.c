@@ -350,6 +350,12 @@ static void ifd_pages_release(struct kref *kref)
 {
 	struct ifd_pages *pages = container_of(kref, struct ifd_pages, kref);
 
+	if (pages->dmabuf) {
+		ifd_dmabuf_release(pages);
+		kvfree(pages->runs);
+		kfree(pages);
+		return;
+	}
 	ifd_stats_pinned(-(long)pages->npages, -(long)pages->nr_runs);
 	atomic_long_sub(pages->npages, pages->tally);
 	ifd_pages_unpin(pages);

@@ -49,7 +49,10 @@ struct ifd_ctx {
 	u32 vfio_ioas_id;
 };
 
+struct device;
+
 struct ifd_ctx *ifd_ctx_alloc(void);
+struct device *ifd_misc_device(void);
 void ifd_ctx_free(struct ifd_ctx *ctx);
 
 #endif /* IOMMUFD2_CTX_H */

@@ -28,6 +28,8 @@ struct page;
 struct ifd_ctx;
 struct ifd_device;
 struct ifd_viommu;
+struct dma_buf_attachment;
+struct dma_buf_ops;
 struct iommu_domain;
 struct iommu_user_data;
 struct iommu_user_data_array;
@@ -76,6 +78,28 @@ struct iommufd2_viommu_type {
 				struct iommu_user_data_array *array);
 	struct list_head link;
 };
+
+/**
+ * struct iommufd2_dmabuf_exporter - where an exporter's dma-bufs live
+ * @ops: the dma_buf_ops of the buffers it exports
+ * @phys: with the buffer's reservation lock held and @attach pinned: the
+ *	one physically contiguous range backing the buffer; -ENODEV once
+ *	the buffer is revoked
+ * @link: iommufd2's list of exporters
+ *
+ * A revoke must be announced with dma_buf_invalidate_mappings(), under the
+ * reservation lock: iommufd2 then removes every IOMMU translation of the
+ * buffer before returning.
+ */
+struct iommufd2_dmabuf_exporter {
+	const struct dma_buf_ops *ops;
+	int (*phys)(struct dma_buf_attachment *attach, phys_addr_t *paddr,
+		    size_t *len);
+	struct list_head link;
+};
+
+int iommufd2_dmabuf_exporter_register(struct iommufd2_dmabuf_exporter *exp);
+void iommufd2_dmabuf_exporter_unregister(struct iommufd2_dmabuf_exporter *exp);
 
 int iommufd2_viommu_type_register(struct iommufd2_viommu_type *vtype);
 int iommufd2_viommu_vdev_call(struct ifd_viommu *viommu, u64 virt_id,

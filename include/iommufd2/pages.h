@@ -12,6 +12,11 @@
  * page or any physically contiguous stretch costs 8 bytes per 16 MiB and can
  * be handed to iommu_map() in one call; scattered 4 KiB pages cost 8 bytes
  * each.
+ *
+ * A dma-buf's range (src/dmabuf.c) is a pages object too, with @dmabuf set:
+ * its runs describe the exporter's memory, which is neither pinned nor
+ * charged, and it is mapped into domains only through ifd_dmabuf_map(),
+ * since the exporter can revoke it.
  */
 #ifndef IOMMUFD2_PAGES_H
 #define IOMMUFD2_PAGES_H
@@ -22,7 +27,11 @@
 
 #include "iommufd2/account.h"
 
+struct device;
+struct dma_buf;
 struct ifd_ctx;
+struct ifd_dmabuf;
+struct iommu_domain;
 
 #define IFD_RUN_LEN_BITS	12
 #define IFD_RUN_MAX_PAGES	BIT(IFD_RUN_LEN_BITS)
@@ -51,6 +60,7 @@ static inline unsigned long ifd_run_npages(u64 run)
  *	IOVA placement aligns to it
  * @owner: who is charged for the pins
  * @tally: the context's count of pinned pages, kept up to date
+ * @dmabuf: the dma-buf the range belongs to, or NULL for pinned memory
  */
 struct ifd_pages {
 	struct kref kref;
@@ -64,6 +74,7 @@ struct ifd_pages {
 	unsigned long source;
 	struct ifd_owner owner;
 	atomic_long_t *tally;
+	struct ifd_dmabuf *dmabuf;
 };
 
 struct ifd_pages *ifd_pages_pin_user(unsigned long uaddr, unsigned long length,
@@ -71,6 +82,17 @@ struct ifd_pages *ifd_pages_pin_user(unsigned long uaddr, unsigned long length,
 struct ifd_pages *ifd_pages_pin_file(int fd, unsigned long start,
 				     unsigned long length, bool writable,
 				     struct ifd_ctx *ctx);
+
+struct ifd_pages *ifd_pages_from_dmabuf(struct dma_buf *dmabuf,
+					struct device *dev,
+					unsigned long start,
+					unsigned long length, bool writable);
+void ifd_dmabuf_release(struct ifd_pages *pages);
+int ifd_dmabuf_map(struct ifd_pages *pages, struct iommu_domain *domain,
+		   unsigned long iova, unsigned long first,
+		   unsigned long npages, int prot);
+void ifd_dmabuf_unmap(struct ifd_pages *pages, struct iommu_domain *domain,
+		      unsigned long iova);
 
 static inline void ifd_pages_get(struct ifd_pages *pages)
 {

@@ -83,6 +83,11 @@ int mock_dma(struct mock_dev *mdev, u32 pasid, u64 iova, u32 value);
 void mock_inject(u32 op, u32 count);
 void mock_get_stats(struct mock_stats *stats);
 
+int mock_dmabuf_init(void);
+void mock_dmabuf_exit(void);
+int mock_dmabuf_get(size_t length, unsigned int open_flags);
+int mock_dmabuf_revoke(int fd, bool revoked);
+
 int mock_iommu_init(void);
 void mock_iommu_exit(void);
 long mock_access_ioctl(struct list_head *accesses, struct mutex *lock,

@@ -441,6 +441,12 @@ static int mock_st_run(struct iommufd2_test_call *call)
 		return mock_st_check_dev_cache(call);
 	case IOMMU_TEST_OP_DIRTY:
 		return mock_st_dirty(call);
+	case IOMMU_TEST_OP_DMABUF_GET:
+		return mock_dmabuf_get(cmd->dmabuf_get.length,
+				       cmd->dmabuf_get.open_flags);
+	case IOMMU_TEST_OP_DMABUF_REVOKE:
+		return mock_dmabuf_revoke(cmd->dmabuf_revoke.dmabuf_fd,
+					  cmd->dmabuf_revoke.revoked);
 	case IOMMU_TEST_OP_MD_CHECK_IOTLB:
 		return mock_st_check_iotlb(call);
 	case IOMMU_TEST_OP_TRIGGER_IOPF:
@@ -475,7 +481,14 @@ static const struct iommufd2_test_provider mock_st_provider = {
  */
 int mock_selftest_init(void)
 {
-	return iommufd2_test_provider_register(&mock_st_provider);
+	int rc = mock_dmabuf_init();
+
+	if (rc)
+		return rc;
+	rc = iommufd2_test_provider_register(&mock_st_provider);
+	if (rc)
+		mock_dmabuf_exit();
+	return rc;
 }
 
 /**
@@ -485,5 +498,6 @@ int mock_selftest_init(void)
 void mock_selftest_exit(void)
 {
 	iommufd2_test_provider_unregister(&mock_st_provider);
+	mock_dmabuf_exit();
 	ida_destroy(&mock_stdev_indexes);
 }
