@@ -89,6 +89,8 @@ static const struct ifd_ioctl ifd_ioctls[] = {
 		  struct iommu_hwpt_invalidate, __reserved),
 	IFD_IOCTL(IOMMU_FAULT_QUEUE_ALLOC, ifd_cmd_fault_queue_alloc,
 		  struct iommu_fault_alloc, out_fault_fd),
+	IFD_IOCTL(IOMMU_VEVENTQ_ALLOC, ifd_cmd_veventq_alloc,
+		  struct iommu_veventq_alloc, __reserved),
 	IFD_IOCTL(IOMMU_TEST_CMD, ifd_cmd_test, struct iommu_test_cmd, last),
 };
 

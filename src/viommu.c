@@ -174,6 +174,8 @@ int ifd_cmd_viommu_alloc(struct ifd_ucmd *ucmd)
 		goto out_pt;
 	}
 	xa_init(&viommu->vdevs);
+	init_rwsem(&viommu->veventqs_rwsem);
+	INIT_LIST_HEAD(&viommu->veventqs);
 	viommu->iommu_dev = idev->dev->iommu->iommu_dev;
 	ifd_object_hold(&hwpt->obj);
 	viommu->hwpt = hwpt;
@@ -202,7 +204,8 @@ static void ifd_vdevice_release(struct ifd_vdevice *vdev)
 	struct ifd_viommu *viommu = vdev->viommu;
 
 	if (vdev->inited && viommu->vtype->vdevice_destroy)
-		viommu->vtype->vdevice_destroy(vdev->dev, vdev->virt_id);
+		viommu->vtype->vdevice_destroy(viommu, vdev->dev,
+					       vdev->virt_id);
 	xa_erase(&viommu->vdevs, vdev->virt_id);
 	ifd_object_release(&viommu->obj);
 }
@@ -294,7 +297,8 @@ int ifd_cmd_vdevice_alloc(struct ifd_ucmd *ucmd)
 	ifd_object_hold(&viommu->obj);
 	vdev->viommu = viommu;
 	if (viommu->vtype->vdevice_init) {
-		rc = viommu->vtype->vdevice_init(idev->dev, vdev->virt_id);
+		rc = viommu->vtype->vdevice_init(viommu, idev->dev,
+						 vdev->virt_id);
 		if (rc)
 			goto out_abort;
 	}

@@ -53,8 +53,8 @@ void iommufd2_device_detach(struct ifd_device *idev, u32 pasid);
  *	IOMMU_HWPT_ALLOC_NEST_PARENT
  * @owner: module kept loaded while one of its vIOMMUs exists
  * @match: whether the IOMMU behind @dev is this backend's
- * @vdevice_init: a vDevice of @dev is being created (e.g. bind it to a
- *	security manager); may fail
+ * @vdevice_init: a vDevice of @dev with @virt_id is being created in
+ *	@viommu (e.g. bind it to a security manager); may fail
  * @vdevice_destroy: undo @vdevice_init; runs while the device is still
  *	bound and owned for DMA, before its vDevice's ID is retired
  * @alloc_domain_nested: optional; a nested domain (IOMMU_DOMAIN_NESTED)
@@ -69,8 +69,10 @@ struct iommufd2_viommu_type {
 	bool needs_nest_parent;
 	struct module *owner;
 	bool (*match)(struct device *dev);
-	int (*vdevice_init)(struct device *dev, u64 virt_id);
-	void (*vdevice_destroy)(struct device *dev, u64 virt_id);
+	int (*vdevice_init)(struct ifd_viommu *viommu, struct device *dev,
+			    u64 virt_id);
+	void (*vdevice_destroy)(struct ifd_viommu *viommu, struct device *dev,
+				u64 virt_id);
 	struct iommu_domain *(*alloc_domain_nested)(
 		struct device *dev, struct iommu_domain *parent, u32 flags,
 		const struct iommu_user_data *data);
@@ -102,6 +104,8 @@ int iommufd2_dmabuf_exporter_register(struct iommufd2_dmabuf_exporter *exp);
 void iommufd2_dmabuf_exporter_unregister(struct iommufd2_dmabuf_exporter *exp);
 
 int iommufd2_viommu_type_register(struct iommufd2_viommu_type *vtype);
+int iommufd2_viommu_report_event(struct ifd_viommu *viommu, u32 type,
+				 const void *data, size_t len);
 int iommufd2_viommu_vdev_call(struct ifd_viommu *viommu, u64 virt_id,
 			      int (*fn)(struct device *dev, void *arg),
 			      void *arg);

@@ -52,6 +52,7 @@ enum ifd_obj_type {
 	IFD_OBJ_VDEVICE,
 	IFD_OBJ_ACCESS,
 	IFD_OBJ_FAULT,
+	IFD_OBJ_VEVENTQ,
 	IFD_OBJ_SELFTEST,	/* the in-kernel self-test's dummy objects */
 	IFD_OBJ_DRIVER,		/* kept by a driver (the mock's selftest devices) */
 	IFD_OBJ_NR,

@@ -21,6 +21,8 @@
 #ifndef IOMMUFD2_VIOMMU_H
 #define IOMMUFD2_VIOMMU_H
 
+#include <linux/list.h>
+#include <linux/rwsem.h>
 #include <linux/xarray.h>
 
 #include "iommufd2/object.h"
@@ -37,6 +39,8 @@ struct iommufd2_viommu_type;
  * @hwpt: the paging HWPT it sits on (long-term reference)
  * @iommu_dev: the IOMMU its devices must be behind
  * @vdevs: virt_id -> struct ifd_vdevice
+ * @veventqs_rwsem: protects @veventqs (read: reporting an event)
+ * @veventqs: its vEVENT queues, one per type (src/veventq.c)
  */
 struct ifd_viommu {
 	struct ifd_object obj;
@@ -44,6 +48,8 @@ struct ifd_viommu {
 	struct ifd_hwpt *hwpt;
 	struct iommu_device *iommu_dev;
 	struct xarray vdevs;
+	struct rw_semaphore veventqs_rwsem;	/* see above */
+	struct list_head veventqs;
 };
 
 /**

@@ -22,6 +22,7 @@
 struct ifd_ctx;
 struct iommufd2_test_call;
 struct ifd_device;
+struct ifd_viommu;
 struct mock_stats;
 
 /**
@@ -40,7 +41,9 @@ struct mock_stats;
  *	them
  * @iopf_users: attachments to domains with a fault handler; the device is
  *	on the IOPF queue while there are any (the core's group lock)
- * @nr_vdevs: vDevices of the device, in any vIOMMU
+ * @vdev_lock: protects @viommu and @virt_id; held while reporting for them
+ * @viommu: the vIOMMU the device has a vDevice in, or NULL
+ * @virt_id: the vDevice's virtual ID
  * @reserved_pasid_fail: the next installation on IOMMU_TEST_PASID_RESERVED
  *	fails (selftest devices, see mock_set_dev_pasid())
  */
@@ -57,7 +60,9 @@ struct mock_dev {
 	struct ifd_device *idev;
 	struct xarray attached;
 	unsigned int iopf_users;
-	atomic_t nr_vdevs;
+	struct mutex vdev_lock;	/* see above */
+	struct ifd_viommu *viommu;
+	u64 virt_id;
 	atomic_t reserved_pasid_fail;
 };
 
@@ -71,6 +76,7 @@ int mock_domain_set_dirty(struct iommu_domain *domain, unsigned long iova);
 int mock_domain_check_map(struct iommu_domain *domain, unsigned long iova,
 			  phys_addr_t phys);
 struct iommu_domain *mock_dev_domain(struct mock_dev *mdev, u32 pasid);
+int mock_dev_report_vevent(struct mock_dev *mdev);
 int mock_nested_check_iotlb(struct iommu_domain *domain, u32 id, u32 value);
 void mock_report_page_request(struct mock_dev *mdev, u32 pasid, u32 grpid,
 			      u32 perm, u64 addr);

@@ -188,7 +188,7 @@ static bool mock_needs_vdevice(struct iommu_domain *domain,
 {
 	return domain->ops == &mock_nested_ops &&
 	       container_of(domain, struct mock_nested, domain)->on_viommu &&
-	       !atomic_read(&mdev->nr_vdevs);
+	       !READ_ONCE(mdev->viommu);
 }
 
 static int mock_attach_dev(struct iommu_domain *domain, struct device *dev,
@@ -843,6 +843,7 @@ struct mock_dev *mock_dev_create(u32 index, u32 pasid_bits, u32 flags)
 	for (i = 0; i < ARRAY_SIZE(mdev->cache); i++)
 		mdev->cache[i] = IOMMU_TEST_DEV_CACHE_DEFAULT;
 	spin_lock_init(&mdev->lock);
+	mutex_init(&mdev->vdev_lock);
 	xa_init(&mdev->pasids);
 	xa_init(&mdev->attached);
 	mdev->pdev = platform_device_alloc(flags & MOCK_DEV_SELFTEST ?
@@ -935,20 +936,55 @@ static bool mock_viommu_match(struct device *dev)
 }
 
 /* Stand-ins for a security manager's bind and unbind of the device. */
-static int mock_vdevice_init(struct device *dev, u64 virt_id)
+static int mock_vdevice_init(struct ifd_viommu *viommu, struct device *dev,
+			     u64 virt_id)
 {
+	struct mock_dev *mdev = mock_dev_of(dev);
+
 	atomic64_inc(&mock_nr_vdev_init);
-	atomic_inc(&mock_dev_of(dev)->nr_vdevs);
+	mutex_lock(&mdev->vdev_lock);
+	WRITE_ONCE(mdev->viommu, viommu);
+	mdev->virt_id = virt_id;
+	mutex_unlock(&mdev->vdev_lock);
 	return 0;
 }
 
-static void mock_vdevice_destroy(struct device *dev, u64 virt_id)
+static void mock_vdevice_destroy(struct ifd_viommu *viommu,
+				 struct device *dev, u64 virt_id)
 {
+	struct mock_dev *mdev = mock_dev_of(dev);
+
 	atomic64_inc(&mock_nr_vdev_destroy);
-	atomic_dec(&mock_dev_of(dev)->nr_vdevs);
+	mutex_lock(&mdev->vdev_lock);
+	WRITE_ONCE(mdev->viommu, NULL);
+	mutex_unlock(&mdev->vdev_lock);
 	/* The unbind must happen while the device is still owned for DMA. */
 	if (!iommu_group_dma_owner_claimed(dev->iommu_group))
 		atomic64_inc(&mock_nr_vdev_destroy_unowned);
+}
+
+/**
+ * mock_dev_report_vevent() - the selftest vIOMMU reports an event for a
+ *	device, naming it by its virtual ID
+ * @mdev: the device
+ *
+ * Return: 0; -ENOENT without a vDevice; or iommufd2's answer.
+ */
+int mock_dev_report_vevent(struct mock_dev *mdev)
+{
+	struct iommu_viommu_event_selftest ev = {};
+	int rc = -ENOENT;
+
+	/* The vDevice, and so its vIOMMU, lives while this is held. */
+	mutex_lock(&mdev->vdev_lock);
+	if (mdev->viommu) {
+		ev.virt_id = mdev->virt_id;
+		rc = iommufd2_viommu_report_event(mdev->viommu,
+						  IOMMU_VEVENTQ_TYPE_SELFTEST,
+						  &ev, sizeof(ev));
+	}
+	mutex_unlock(&mdev->vdev_lock);
+	return rc;
 }
 
 /* Clear a mock device's cache entries as one request of the guest asks. */

@@ -370,6 +370,23 @@ static int mock_st_trigger_iopf(struct iommufd2_test_call *call)
 	return mdev ? 0 : -EINVAL;
 }
 
+static int mock_st_trigger_vevent(struct iommufd2_test_call *call)
+{
+	struct iommu_test_cmd *cmd = call->cmd;
+	struct ifd_device *idev;
+	struct mock_dev *mdev;
+	int rc = -EINVAL;
+
+	idev = iommufd2_device_get(call->ctx, cmd->trigger_vevent.dev_id);
+	if (IS_ERR(idev))
+		return PTR_ERR(idev);
+	mdev = mock_is_mock_device(iommufd2_device_dev(idev));
+	if (mdev)
+		rc = mock_dev_report_vevent(mdev);
+	iommufd2_device_put(idev);
+	return rc;
+}
+
 /* Mark the pages of the set bits of a user bitmap dirty in a domain. */
 static int mock_st_dirty(struct iommufd2_test_call *call)
 {
@@ -451,6 +468,8 @@ static int mock_st_run(struct iommufd2_test_call *call)
 		return mock_st_check_iotlb(call);
 	case IOMMU_TEST_OP_TRIGGER_IOPF:
 		return mock_st_trigger_iopf(call);
+	case IOMMU_TEST_OP_TRIGGER_VEVENT:
+		return mock_st_trigger_vevent(call);
 	case IOMMU_TEST_OP_SET_TEMP_MEMORY_LIMIT:
 		/* As upstream: room for at least one batch entry. */
 		if (cmd->memory_limit.limit <
