@@ -5,7 +5,6 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/anon_inodes.h>
 #include <linux/err.h>
 #include <linux/file.h>
 #include <linux/fs.h>
@@ -17,6 +16,7 @@
 #include "iommufd2/device.h"
 #include "iommufd2/fault.h"
 #include "iommufd2/hwpt.h"
+#include "iommufd2/object_file.h"
 #include "iommufd2/ucmd.h"
 
 static_assert((int)IOMMUFD_PAGE_RESP_SUCCESS == (int)IOMMU_PAGE_RESP_SUCCESS);
@@ -232,22 +232,13 @@ static __poll_t ifd_fault_poll(struct file *filep,
 	return mask;
 }
 
-/* Drop what the file held: its reference on the queue and the context. */
-static void ifd_fault_file_unref(struct ifd_fault *fault)
-{
-	struct file *ctx_file = fault->ctx_file;
-
-	ifd_object_release(&fault->obj);
-	fput(ctx_file);
-}
-
 static int ifd_fault_release(struct inode *inode, struct file *filep)
 {
 	struct ifd_fault *fault = filep->private_data;
 
 	/* NULL: an allocation that failed already dropped the references. */
 	if (fault)
-		ifd_fault_file_unref(fault);
+		ifd_object_file_unref(&fault->obj, fault->ctx_file);
 	return 0;
 }
 
@@ -296,9 +287,9 @@ int ifd_cmd_fault_queue_alloc(struct ifd_ucmd *ucmd)
 {
 	struct iommu_fault_alloc *cmd = ucmd->cmd;
 	struct ifd_ctx *ctx = ucmd->ctx;
+	struct ifd_object_file of;
 	struct ifd_fault *fault;
-	struct file *filep;
-	int fd, rc;
+	int rc;
 
 	if (cmd->flags)
 		return -EOPNOTSUPP;
@@ -312,37 +303,22 @@ int ifd_cmd_fault_queue_alloc(struct ifd_ucmd *ucmd)
 	xa_init_flags(&fault->pending, XA_FLAGS_ALLOC1);
 	init_waitqueue_head(&fault->wait);
 
-	fd = get_unused_fd_flags(O_CLOEXEC);
-	if (fd < 0) {
-		rc = fd;
+	rc = ifd_object_file_open(ctx, &fault->obj, &fault->ctx_file,
+				  "[iommufd2-fault]", &ifd_fault_fops, fault,
+				  O_RDWR, &of);
+	if (rc)
 		goto out_abort;
-	}
-	/* The file keeps the queue and its context alive. */
-	ifd_object_hold(&fault->obj);
-	fault->ctx_file = get_file(ctx->file);
-	filep = anon_inode_getfile("[iommufd2-fault]", &ifd_fault_fops, fault,
-				   O_RDWR);
-	if (IS_ERR(filep)) {
-		rc = PTR_ERR(filep);
-		ifd_fault_file_unref(fault);
-		goto out_fd;
-	}
-
 	cmd->out_fault_id = fault->obj.id;
-	cmd->out_fault_fd = fd;
+	cmd->out_fault_fd = of.fd;
 	rc = ifd_ucmd_respond(ucmd, sizeof(*cmd));
 	if (rc) {
-		filep->private_data = NULL;
-		ifd_fault_file_unref(fault);
-		fput(filep);
-		goto out_fd;
+		ifd_object_file_cancel(&of, &fault->obj, fault->ctx_file);
+		goto out_abort;
 	}
 	ifd_object_finalize(ctx, &fault->obj);
-	fd_install(fd, filep);
+	ifd_object_file_install(&of);
 	return 0;
 
-out_fd:
-	put_unused_fd(fd);
 out_abort:
 	ifd_object_abort(ctx, &fault->obj);
 	return rc;

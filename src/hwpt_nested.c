@@ -17,7 +17,8 @@
 #include "iommufd2/viommu.h"
 
 /* Bounds one IOMMU_HWPT_INVALIDATE call's work, as upstream does. */
-#define IFD_INVALIDATE_MAX_ENTRIES	(1U << 19)
+
+#define IFD_INVALIDATE_MAX_ENTRIES	BIT(19)
 
 /**
  * ifd_hwpt_drop_refs() - release what a HWPT holds besides its domain
@@ -128,8 +129,10 @@ struct ifd_hwpt *ifd_hwpt_alloc_nested(struct ifd_ctx *ctx,
 							    parent->domain,
 							    dom_flags, data);
 	} else {
-		domain = ifd_dev_iommu_ops(idev->dev)->domain_alloc_nested(
-			idev->dev, parent->domain, dom_flags, data);
+		const struct iommu_ops *ops = ifd_dev_iommu_ops(idev->dev);
+
+		domain = ops->domain_alloc_nested(idev->dev, parent->domain,
+						  dom_flags, data);
 	}
 	if (IS_ERR_OR_NULL(domain)) {
 		rc = domain ? PTR_ERR(domain) : -ENOMEM;

@@ -16,7 +16,6 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/anon_inodes.h>
 #include <linux/err.h>
 #include <linux/file.h>
 #include <linux/fs.h>
@@ -26,11 +25,12 @@
 
 #include "iommufd2/ctx.h"
 #include "iommufd2/kapi.h"
+#include "iommufd2/object_file.h"
 #include "iommufd2/ucmd.h"
 #include "iommufd2/viommu.h"
 
 /* Bounds a queue's memory, as upstream does. */
-#define IFD_VEVENTQ_MAX_DEPTH	(1U << 19)
+#define IFD_VEVENTQ_MAX_DEPTH	BIT(19)
 
 /* One event, or the queue's lost-events marker (no payload). */
 struct ifd_vevent {
@@ -211,20 +211,12 @@ static __poll_t ifd_veventq_poll(struct file *filep,
 	return mask;
 }
 
-static void ifd_veventq_file_unref(struct ifd_veventq *q)
-{
-	struct file *ctx_file = q->ctx_file;
-
-	ifd_object_release(&q->obj);
-	fput(ctx_file);
-}
-
 static int ifd_veventq_release(struct inode *inode, struct file *filep)
 {
 	struct ifd_veventq *q = filep->private_data;
 
 	if (q)
-		ifd_veventq_file_unref(q);
+		ifd_object_file_unref(&q->obj, q->ctx_file);
 	return 0;
 }
 
@@ -280,10 +272,10 @@ int ifd_cmd_veventq_alloc(struct ifd_ucmd *ucmd)
 	struct iommu_veventq_alloc *cmd = ucmd->cmd;
 	struct ifd_ctx *ctx = ucmd->ctx;
 	struct ifd_viommu *viommu;
+	struct ifd_object_file of;
 	struct ifd_veventq *q;
 	struct ifd_object *obj;
-	struct file *filep;
-	int fd, rc;
+	int rc;
 
 	if (cmd->flags || cmd->__reserved ||
 	    cmd->type == IOMMU_VEVENTQ_TYPE_DEFAULT)
@@ -315,35 +307,22 @@ int ifd_cmd_veventq_alloc(struct ifd_ucmd *ucmd)
 	if (rc)
 		goto out_abort;
 
-	fd = get_unused_fd_flags(O_CLOEXEC);
-	if (fd < 0) {
-		rc = fd;
+	rc = ifd_object_file_open(ctx, &q->obj, &q->ctx_file,
+				  "[iommufd2-viommu-event]", &ifd_veventq_fops,
+				  q, O_RDONLY, &of);
+	if (rc)
 		goto out_abort;
-	}
-	ifd_object_hold(&q->obj);
-	q->ctx_file = get_file(ctx->file);
-	filep = anon_inode_getfile("[iommufd2-viommu-event]",
-				   &ifd_veventq_fops, q, O_RDONLY);
-	if (IS_ERR(filep)) {
-		rc = PTR_ERR(filep);
-		ifd_veventq_file_unref(q);
-		goto out_fd;
-	}
 	cmd->out_veventq_id = q->obj.id;
-	cmd->out_veventq_fd = fd;
+	cmd->out_veventq_fd = of.fd;
 	rc = ifd_ucmd_respond(ucmd, sizeof(*cmd));
 	if (rc) {
-		filep->private_data = NULL;
-		ifd_veventq_file_unref(q);
-		fput(filep);
-		goto out_fd;
+		ifd_object_file_cancel(&of, &q->obj, q->ctx_file);
+		goto out_abort;
 	}
 	ifd_object_finalize(ctx, &q->obj);
-	fd_install(fd, filep);
+	ifd_object_file_install(&of);
 	goto out_put;
 
-out_fd:
-	put_unused_fd(fd);
 out_abort:
 	ifd_object_abort(ctx, &q->obj);
 out_put:

@@ -73,9 +73,10 @@ struct iommufd2_viommu_type {
 			    u64 virt_id);
 	void (*vdevice_destroy)(struct ifd_viommu *viommu, struct device *dev,
 				u64 virt_id);
-	struct iommu_domain *(*alloc_domain_nested)(
-		struct device *dev, struct iommu_domain *parent, u32 flags,
-		const struct iommu_user_data *data);
+	struct iommu_domain *(*alloc_domain_nested)(struct device *dev,
+						    struct iommu_domain *parent,
+						    u32 flags,
+						    const struct iommu_user_data *data);
 	int (*cache_invalidate)(struct ifd_viommu *viommu,
 				struct iommu_user_data_array *array);
 	struct list_head link;

@@ -506,9 +506,9 @@ static int mock_nested_invalidate(struct iommu_domain *domain,
 		goto out;
 	}
 	for (; done < array->entry_num; done++) {
-		rc = iommu_copy_struct_from_user_array(
-			&inv, array, IOMMU_HWPT_INVALIDATE_DATA_SELFTEST, done,
-			iotlb_id);
+		rc = iommu_copy_struct_from_user_array(&inv, array,
+						       IOMMU_HWPT_INVALIDATE_DATA_SELFTEST,
+						       done, iotlb_id);
 		if (rc)
 			break;
 		if (inv.flags & ~IOMMU_TEST_INVALIDATE_FLAG_ALL) {
@@ -1017,9 +1017,9 @@ static int mock_viommu_cache_invalidate(struct ifd_viommu *viommu,
 		goto out;
 	}
 	for (; done < array->entry_num; done++) {
-		rc = iommu_copy_struct_from_user_array(
-			&inv, array, IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST,
-			done, cache_id);
+		rc = iommu_copy_struct_from_user_array(&inv, array,
+						       IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST,
+						       done, cache_id);
 		if (rc)
 			break;
 		if (inv.flags & ~IOMMU_TEST_INVALIDATE_FLAG_ALL) {
