@@ -269,6 +269,11 @@ static int mock_st_check_map(struct iommufd2_test_call *call)
 	if (IS_ERR(hwpt))
 		return PTR_ERR(hwpt);
 	domain = iommufd2_hwpt_domain(hwpt);
+	/* Paging domains only: a nested one has no IOPTEs of ours. */
+	if (!domain->pgsize_bitmap) {
+		rc = -EINVAL;
+		goto out;
+	}
 	pgsize = 1UL << __ffs(domain->pgsize_bitmap);
 	if (iova % pgsize || length % pgsize || uptr % pgsize ||
 	    check_add_overflow(uptr, length, &end)) {
