@@ -489,44 +489,88 @@ static void mock_nested_free(struct iommu_domain *domain)
 	atomic64_dec(&mock_nr_domains);
 }
 
-/*
- * IOMMU_HWPT_INVALIDATE_DATA_SELFTEST requests, in order; entry_num ends
- * as the number done, the failing one excluded.
+/**
+ * struct mock_inv - one selftest invalidation request, either format
+ * @flags: IOMMU_TEST_INVALIDATE_FLAG_ALL or 0
+ * @id: the table entry to clear (all of them with the flag)
+ * @vdev_id: for the vIOMMU format, the device whose table it is
  */
+struct mock_inv {
+	u32 flags;
+	u32 id;
+	u32 vdev_id;
+};
+
+static void mock_inv_clear(u32 *table, unsigned int n,
+			   const struct mock_inv *req)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (i == req->id || (req->flags & IOMMU_TEST_INVALIDATE_FLAG_ALL))
+			WRITE_ONCE(table[i], 0);
+}
+
+/*
+ * Both selftest formats clear entries of small tables: run the requests
+ * of @array in order (@read converts one, @apply carries it out) until
+ * one is refused; entry_num ends as the number carried out.
+ */
+static int mock_inv_run(struct iommu_user_data_array *array, u32 type,
+			u32 id_max,
+			int (*read)(struct iommu_user_data_array *array,
+				    u32 index, struct mock_inv *req),
+			int (*apply)(const struct mock_inv *req, void *arg),
+			void *arg)
+{
+	struct mock_inv req;
+	u32 done = 0;
+	int rc = 0;
+
+	if (array->type != type)
+		rc = -EINVAL;
+	for (; !rc && done < array->entry_num; done += !rc) {
+		rc = read(array, done, &req);
+		if (!rc && (req.flags & ~IOMMU_TEST_INVALIDATE_FLAG_ALL))
+			rc = -EOPNOTSUPP;
+		else if (!rc && req.id > id_max)
+			rc = -EINVAL;
+		if (!rc)
+			rc = apply(&req, arg);
+	}
+	array->entry_num = done;
+	return rc;
+}
+
+static int mock_nested_read_inv(struct iommu_user_data_array *array,
+				u32 index, struct mock_inv *req)
+{
+	struct iommu_hwpt_invalidate_selftest inv = {};
+	int rc;
+
+	rc = iommu_copy_struct_from_user_array(&inv, array,
+					       IOMMU_HWPT_INVALIDATE_DATA_SELFTEST,
+					       index, iotlb_id);
+	*req = (struct mock_inv){ .flags = inv.flags, .id = inv.iotlb_id };
+	return rc;
+}
+
+static int mock_nested_apply_inv(const struct mock_inv *req, void *arg)
+{
+	struct mock_nested *mn = arg;
+
+	mock_inv_clear(mn->iotlb, ARRAY_SIZE(mn->iotlb), req);
+	return 0;
+}
+
+/* IOMMU_HWPT_INVALIDATE_DATA_SELFTEST: entries of the emulated IOTLB. */
 static int mock_nested_invalidate(struct iommu_domain *domain,
 				  struct iommu_user_data_array *array)
 {
-	struct mock_nested *mn = to_mock_nested(domain);
-	struct iommu_hwpt_invalidate_selftest inv;
-	u32 done = 0;
-	int rc = 0, i;
-
-	if (array->type != IOMMU_HWPT_INVALIDATE_DATA_SELFTEST) {
-		rc = -EINVAL;
-		goto out;
-	}
-	for (; done < array->entry_num; done++) {
-		rc = iommu_copy_struct_from_user_array(&inv, array,
-						       IOMMU_HWPT_INVALIDATE_DATA_SELFTEST,
-						       done, iotlb_id);
-		if (rc)
-			break;
-		if (inv.flags & ~IOMMU_TEST_INVALIDATE_FLAG_ALL) {
-			rc = -EOPNOTSUPP;
-			break;
-		}
-		if (inv.iotlb_id > MOCK_NESTED_DOMAIN_IOTLB_ID_MAX) {
-			rc = -EINVAL;
-			break;
-		}
-		for (i = 0; i < MOCK_NESTED_DOMAIN_IOTLB_NUM; i++)
-			if (i == inv.iotlb_id ||
-			    (inv.flags & IOMMU_TEST_INVALIDATE_FLAG_ALL))
-				WRITE_ONCE(mn->iotlb[i], 0);
-	}
-out:
-	array->entry_num = done;
-	return rc;
+	return mock_inv_run(array, IOMMU_HWPT_INVALIDATE_DATA_SELFTEST,
+			    MOCK_NESTED_DOMAIN_IOTLB_ID_MAX,
+			    mock_nested_read_inv, mock_nested_apply_inv,
+			    to_mock_nested(domain));
 }
 
 static const struct iommu_domain_ops mock_nested_ops = {
@@ -990,55 +1034,46 @@ int mock_dev_report_vevent(struct mock_dev *mdev)
 /* Clear a mock device's cache entries as one request of the guest asks. */
 static int mock_dev_cache_clear(struct device *dev, void *arg)
 {
-	const struct iommu_viommu_invalidate_selftest *inv = arg;
 	struct mock_dev *mdev = mock_dev_of(dev);
-	int i;
 
-	for (i = 0; i < ARRAY_SIZE(mdev->cache); i++)
-		if (i == inv->cache_id ||
-		    (inv->flags & IOMMU_TEST_INVALIDATE_FLAG_ALL))
-			WRITE_ONCE(mdev->cache[i], 0);
+	mock_inv_clear(mdev->cache, ARRAY_SIZE(mdev->cache), arg);
 	return 0;
 }
 
+static int mock_viommu_read_inv(struct iommu_user_data_array *array,
+				u32 index, struct mock_inv *req)
+{
+	struct iommu_viommu_invalidate_selftest inv = {};
+	int rc;
+
+	rc = iommu_copy_struct_from_user_array(&inv, array,
+					       IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST,
+					       index, cache_id);
+	*req = (struct mock_inv){
+		.flags = inv.flags,
+		.id = inv.cache_id,
+		.vdev_id = inv.vdev_id,
+	};
+	return rc;
+}
+
+/* Only mock devices have vDevices in a mock vIOMMU. */
+static int mock_viommu_apply_inv(const struct mock_inv *req, void *arg)
+{
+	return iommufd2_viommu_vdev_call(arg, req->vdev_id,
+					 mock_dev_cache_clear, (void *)req);
+}
+
 /*
- * The selftest vIOMMU's invalidation: device cache entries named by
- * virtual device ID, in order; entry_num ends as the number done.
+ * The selftest vIOMMU's invalidation: device cache entries, the device
+ * named by its virtual ID.
  */
 static int mock_viommu_cache_invalidate(struct ifd_viommu *viommu,
 					struct iommu_user_data_array *array)
 {
-	struct iommu_viommu_invalidate_selftest inv;
-	u32 done = 0;
-	int rc = 0;
-
-	if (array->type != IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST) {
-		rc = -EINVAL;
-		goto out;
-	}
-	for (; done < array->entry_num; done++) {
-		rc = iommu_copy_struct_from_user_array(&inv, array,
-						       IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST,
-						       done, cache_id);
-		if (rc)
-			break;
-		if (inv.flags & ~IOMMU_TEST_INVALIDATE_FLAG_ALL) {
-			rc = -EOPNOTSUPP;
-			break;
-		}
-		if (inv.cache_id > MOCK_DEV_CACHE_ID_MAX) {
-			rc = -EINVAL;
-			break;
-		}
-		/* Only mock devices have vDevices in a mock vIOMMU. */
-		rc = iommufd2_viommu_vdev_call(viommu, inv.vdev_id,
-					       mock_dev_cache_clear, &inv);
-		if (rc)
-			break;
-	}
-out:
-	array->entry_num = done;
-	return rc;
+	return mock_inv_run(array, IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST,
+			    MOCK_DEV_CACHE_ID_MAX, mock_viommu_read_inv,
+			    mock_viommu_apply_inv, viommu);
 }
 
 static struct iommufd2_viommu_type mock_viommu_type = {
