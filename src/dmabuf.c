@@ -247,6 +247,7 @@ struct ifd_pages *ifd_pages_from_dmabuf(struct dma_buf *dmabuf,
 	pages->is_file = true;
 	pages->source = start;
 	pages->dmabuf = d;
+	pages->populated = true;
 	pfn = PHYS_PFN(d->paddr);
 	for (i = 0; i < pages->npages; i += n) {
 		n = min(pages->npages - i, IFD_RUN_MAX_PAGES);

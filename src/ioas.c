@@ -212,8 +212,7 @@ static struct ifd_pages *ifd_pin_for_map(struct ifd_ucmd *ucmd, bool writable)
 {
 	struct iommu_ioas_map *cmd = ucmd->cmd;
 
-	return ifd_pages_pin_user(cmd->user_va, cmd->length, writable,
-				  ucmd->ctx);
+	return ifd_pages_user(cmd->user_va, cmd->length, writable, ucmd->ctx);
 }
 
 int ifd_cmd_ioas_map(struct ifd_ucmd *ucmd)

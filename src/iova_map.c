@@ -121,6 +121,9 @@ static int ifd_area_map_domain(struct ifd_iova_map *map,
 	struct ifd_pfn_cursor cur;
 	int rc = 0;
 
+	rc = ifd_pages_pin(area->pages);
+	if (rc)
+		return rc;
 	if (area->pages->dmabuf)
 		return ifd_dmabuf_map(area->pages, domain, iova,
 				      area->start_byte >> PAGE_SHIFT,
@@ -686,6 +689,8 @@ int ifd_iova_map_pin_for_access(struct ifd_iova_map *map,
 			/* No struct pages for the CPU behind a dma-buf. */
 			if (piece->pages->dmabuf)
 				rc = -EINVAL;
+			if (!rc)
+				rc = ifd_pages_pin(piece->pages);
 		}
 		if (rc)
 			ifd_pieces_free(&pin->pieces);

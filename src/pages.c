@@ -86,43 +86,36 @@ static void ifd_pages_unpin(struct ifd_pages *pages)
 	pages->nr_runs = 0;
 }
 
-/*
- * Allocate the descriptor and charge the owner before anything is pinned,
- * so a range over RLIMIT_MEMLOCK fails without touching memory.
- */
+/* The descriptor of a range; nothing is pinned or charged yet. */
 static struct ifd_pages *ifd_pages_alloc(unsigned long npages,
 					 unsigned long offset,
 					 unsigned long length, bool writable,
 					 struct ifd_ctx *ctx)
 {
 	struct ifd_pages *pages;
-	int rc;
 
 	pages = kzalloc_obj(*pages, GFP_KERNEL_ACCOUNT);
 	if (!pages)
 		return ERR_PTR(-ENOMEM);
-	/* Each run covers at least one page: room for the worst case. */
-	pages->runs = kvmalloc_array(npages, sizeof(*pages->runs),
-				     GFP_KERNEL_ACCOUNT);
-	if (!pages->runs) {
-		kfree(pages);
-		return ERR_PTR(-ENOMEM);
-	}
 	kref_init(&pages->kref);
+	mutex_init(&pages->pin_lock);
 	pages->npages = npages;
 	pages->offset = offset;
 	pages->length = length;
 	pages->writable = writable;
 	pages->tally = &ctx->pinned;
 	ifd_owner_init_current(&pages->owner, ctx->account_mode);
-	rc = ifd_owner_charge(&pages->owner, npages);
-	if (rc) {
-		ifd_owner_destroy(&pages->owner);
-		kvfree(pages->runs);
-		kfree(pages);
-		return ERR_PTR(rc);
-	}
 	return pages;
+}
+
+static void ifd_pages_free(struct ifd_pages *pages)
+{
+	ifd_owner_destroy(&pages->owner);
+	if (pages->mm)
+		mmdrop(pages->mm);
+	mutex_destroy(&pages->pin_lock);
+	kvfree(pages->runs);
+	kfree(pages);
 }
 
 /* Give back what the worst-case run array did not need. */
@@ -141,64 +134,109 @@ static void ifd_pages_trim(struct ifd_pages *pages)
 	pages->runs = runs;
 }
 
-static struct ifd_pages *ifd_pages_done(struct ifd_pages *pages, int rc)
+/*
+ * Charge the owner, then let @fill pin every page into @runs; all or
+ * nothing.  The charge comes first so that a range over RLIMIT_MEMLOCK
+ * fails without touching memory.
+ */
+static int ifd_pages_populate(struct ifd_pages *pages,
+			      int (*fill)(struct ifd_pages *pages, void *arg),
+			      void *arg)
 {
+	int rc;
+
+	/* Each run covers at least one page: room for the worst case. */
+	pages->runs = kvmalloc_array(pages->npages, sizeof(*pages->runs),
+				     GFP_KERNEL_ACCOUNT);
+	if (!pages->runs)
+		return -ENOMEM;
+	rc = ifd_owner_charge(&pages->owner, pages->npages);
+	if (!rc) {
+		rc = fill(pages, arg);
+		if (rc) {
+			ifd_pages_unpin(pages);
+			ifd_owner_uncharge(&pages->owner, pages->npages);
+		}
+	}
 	if (rc) {
-		ifd_pages_unpin(pages);
-		ifd_owner_uncharge(&pages->owner, pages->npages);
-		ifd_owner_destroy(&pages->owner);
 		kvfree(pages->runs);
-		kfree(pages);
-		return ERR_PTR(rc);
+		pages->runs = NULL;
+		return rc;
 	}
 	ifd_pages_trim(pages);
 	ifd_stats_pinned(pages->npages, pages->nr_runs);
 	atomic_long_add(pages->npages, pages->tally);
-	return pages;
+	/* Pairs with the acquire in ifd_pages_pin(). */
+	smp_store_release(&pages->populated, true);
+	return 0;
 }
 
 /**
- * ifd_pages_pin_user() - pin a range of the calling process's memory
+ * ifd_pages_user() - a range of the calling process's memory, not pinned yet
  * @uaddr: start of the range (any byte alignment)
  * @length: bytes
- * @writable: devices may write; the memory must be writable
+ * @writable: devices may write; the memory must be writable when pinned
  * @ctx: the context: its accounting mode and pinned-page count
  *
- * Return: the pinned pages with one reference, or ERR_PTR: -EINVAL for an
- * empty range, -EOVERFLOW for one that wraps, -ENOMEM over RLIMIT_MEMLOCK,
- * -EFAULT for memory that cannot be pinned.
+ * The range is pinned and charged by ifd_pages_pin(), from this process's
+ * address space, whoever calls it.
+ *
+ * Return: the pages with one reference, or ERR_PTR: -EINVAL for an empty
+ * range, -EOVERFLOW for one that wraps, -ENOMEM.
  */
-struct ifd_pages *ifd_pages_pin_user(unsigned long uaddr, unsigned long length,
-				     bool writable, struct ifd_ctx *ctx)
+struct ifd_pages *ifd_pages_user(unsigned long uaddr, unsigned long length,
+				 bool writable, struct ifd_ctx *ctx)
 {
-	unsigned int gup_flags = FOLL_LONGTERM | (writable ? FOLL_WRITE : 0);
-	unsigned long first = uaddr & PAGE_MASK, end, npages, done = 0;
+	unsigned long first = uaddr & PAGE_MASK, end;
 	struct ifd_pages *pages;
-	struct page **batch;
-	int rc = 0;
 
 	if (!length)
 		return ERR_PTR(-EINVAL);
 	if (check_add_overflow(uaddr, length, &end) ||
 	    end > ULONG_MAX - PAGE_SIZE)
 		return ERR_PTR(-EOVERFLOW);
-	npages = (PAGE_ALIGN(end) - first) >> PAGE_SHIFT;
-
-	batch = (struct page **)__get_free_page(GFP_KERNEL);
-	if (!batch)
-		return ERR_PTR(-ENOMEM);
-	pages = ifd_pages_alloc(npages, uaddr - first, length, writable, ctx);
+	pages = ifd_pages_alloc((PAGE_ALIGN(end) - first) >> PAGE_SHIFT,
+				uaddr - first, length, writable, ctx);
 	if (IS_ERR(pages))
-		goto out;
+		return pages;
 	pages->source = uaddr;
+	mmgrab(current->mm);
+	pages->mm = current->mm;
+	return pages;
+}
 
-	while (done < npages) {
-		unsigned long want = min_t(unsigned long, npages - done,
+/* Pin up to @want pages at @addr of @mm, from any process. */
+static long ifd_pin_mm(struct mm_struct *mm, unsigned long addr,
+		       unsigned long want, unsigned int gup_flags,
+		       struct page **batch)
+{
+	int locked = 1;
+	long got;
+
+	if (mm == current->mm)
+		return pin_user_pages_fast(addr, want, gup_flags, batch);
+	mmap_read_lock(mm);
+	got = pin_user_pages_remote(mm, addr, want, gup_flags, batch, &locked);
+	if (locked)
+		mmap_read_unlock(mm);
+	return got;
+}
+
+static int ifd_pin_user_range(struct ifd_pages *pages, void *arg)
+{
+	unsigned int gup_flags = FOLL_LONGTERM |
+				 (pages->writable ? FOLL_WRITE : 0);
+	unsigned long first = pages->source & PAGE_MASK, done = 0;
+	struct page **batch = arg;
+	int rc = 0;
+
+	while (done < pages->npages) {
+		unsigned long want = min_t(unsigned long, pages->npages - done,
 					   READ_ONCE(ifd_pin_batch));
-		int i, got;
+		long i, got;
 
-		got = pin_user_pages_fast(first + (done << PAGE_SHIFT), want,
-					  gup_flags, batch);
+		got = ifd_pin_mm(pages->mm, first + (done << PAGE_SHIFT), want,
+				 gup_flags, batch);
 		if (got <= 0) {
 			rc = got ?: -EFAULT;
 			break;
@@ -208,10 +246,46 @@ struct ifd_pages *ifd_pages_pin_user(unsigned long uaddr, unsigned long length,
 		done += got;
 		cond_resched();
 	}
-	pages = ifd_pages_done(pages, rc);
-out:
+	return rc;
+}
+
+/**
+ * ifd_pages_pin() - make sure a range is pinned
+ * @pages: the pages; returns at once if they are pinned already
+ *
+ * Pins a user range from the address space it was mapped from and charges
+ * its owner.  Callers may hold an IOAS map lock (the order is map lock,
+ * @pages->pin_lock, mmap_lock).  A failure leaves the range unpinned; the
+ * next call tries again.
+ *
+ * Return: 0; -EFAULT when the memory cannot be pinned (not mapped, not
+ * writable for a writable range, or its process has exited); -ENOMEM over
+ * RLIMIT_MEMLOCK or without memory.
+ */
+int ifd_pages_pin(struct ifd_pages *pages)
+{
+	struct page **batch;
+	int rc = 0;
+
+	/* Pairs with the release in ifd_pages_populate(): @runs is set. */
+	if (smp_load_acquire(&pages->populated))
+		return 0;
+	batch = (struct page **)__get_free_page(GFP_KERNEL);
+	if (!batch)
+		return -ENOMEM;
+	mutex_lock(&pages->pin_lock);
+	if (!pages->populated) {
+		if (mmget_not_zero(pages->mm)) {
+			rc = ifd_pages_populate(pages, ifd_pin_user_range,
+						batch);
+			mmput(pages->mm);
+		} else {
+			rc = -EFAULT;
+		}
+	}
+	mutex_unlock(&pages->pin_lock);
 	free_page((unsigned long)batch);
-	return pages;
+	return rc;
 }
 
 /*
@@ -231,10 +305,12 @@ static bool ifd_file_is_memfd(struct file *file, unsigned int *seals)
 	return true;
 }
 
-static int ifd_pin_file_range(struct ifd_pages *pages, struct file *file,
-			      loff_t pos, loff_t last)
+static int ifd_pin_file_range(struct ifd_pages *pages, void *arg)
 {
 	unsigned long left = pages->npages;
+	loff_t pos = pages->source & PAGE_MASK;
+	loff_t last = pages->source + pages->length - 1;
+	struct file *file = arg;
 	struct folio **folios;
 	int rc = 0;
 
@@ -337,9 +413,12 @@ struct ifd_pages *ifd_pages_pin_file(int fd, unsigned long start,
 
 			pages->is_file = true;
 			pages->source = start;
-			rc = ifd_pin_file_range(pages, file, start & PAGE_MASK,
-						last);
-			pages = ifd_pages_done(pages, rc);
+			rc = ifd_pages_populate(pages, ifd_pin_file_range,
+						file);
+			if (rc) {
+				ifd_pages_free(pages);
+				pages = ERR_PTR(rc);
+			}
 		}
 	}
 	fput(file);
@@ -356,13 +435,13 @@ static void ifd_pages_release(struct kref *kref)
 		kfree(pages);
 		return;
 	}
-	ifd_stats_pinned(-(long)pages->npages, -(long)pages->nr_runs);
-	atomic_long_sub(pages->npages, pages->tally);
-	ifd_pages_unpin(pages);
-	ifd_owner_uncharge(&pages->owner, pages->npages);
-	ifd_owner_destroy(&pages->owner);
-	kvfree(pages->runs);
-	kfree(pages);
+	if (pages->populated) {
+		ifd_stats_pinned(-(long)pages->npages, -(long)pages->nr_runs);
+		atomic_long_sub(pages->npages, pages->tally);
+		ifd_pages_unpin(pages);
+		ifd_owner_uncharge(&pages->owner, pages->npages);
+	}
+	ifd_pages_free(pages);
 }
 
 /**

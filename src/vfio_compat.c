@@ -87,8 +87,8 @@ static int ifd_vfio_map_dma(struct ifd_ctx *ctx, void __user *arg)
 	rc = ifd_iova_map_precheck(&ioas->map, map.iova, map.size);
 	if (rc)
 		goto out;
-	pages = ifd_pages_pin_user(map.vaddr, map.size,
-				   flags & IOMMU_IOAS_MAP_WRITEABLE, ctx);
+	pages = ifd_pages_user(map.vaddr, map.size,
+			       flags & IOMMU_IOAS_MAP_WRITEABLE, ctx);
 	if (IS_ERR(pages)) {
 		rc = PTR_ERR(pages);
 		goto out;

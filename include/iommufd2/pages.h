@@ -2,10 +2,18 @@
 /*
  * Pinned memory: the pages behind one IOMMU_IOAS_MAP or _MAP_FILE.
  *
- * A struct ifd_pages pins its whole range when it is created and unpins it
- * once, when its last reference goes.  Mappings (areas) hold references:
- * the one IOMMU_IOAS_MAP made, and any IOMMU_IOAS_COPY made from it, so a
- * copied page is pinned and charged once however many IOASes map it.
+ * A struct ifd_pages pins its whole range at most once and unpins it once,
+ * when its last reference goes.  Mappings (areas) hold references: the one
+ * IOMMU_IOAS_MAP made, and any IOMMU_IOAS_COPY made from it, so a copied
+ * page is pinned and charged once however many IOASes map it.
+ *
+ * A memfd range is pinned when it is created.  A range of user memory is
+ * pinned (and charged) lazily, by ifd_pages_pin(), the first time a domain
+ * or an emulated access needs its pages: until then it only records the
+ * address space it came from (held with mmgrab()), so mapping memory that
+ * is not backed yet is not an error while no device uses the IOAS, and a
+ * range whose process has exited can no longer be pinned (-EFAULT).  Once
+ * pinned, it stays pinned until its last reference goes.
  *
  * The physical pages are kept as runs of contiguous PFNs, one u64 each
  * (PFN in the high bits, length - 1 in the low IFD_RUN_LEN_BITS), so a huge
@@ -23,6 +31,7 @@
 
 #include <linux/bits.h>
 #include <linux/kref.h>
+#include <linux/mutex.h>
 #include <linux/types.h>
 
 #include "iommufd2/account.h"
@@ -32,6 +41,7 @@ struct dma_buf;
 struct ifd_ctx;
 struct ifd_dmabuf;
 struct iommu_domain;
+struct mm_struct;
 
 #define IFD_RUN_LEN_BITS	12
 #define IFD_RUN_MAX_PAGES	BIT(IFD_RUN_LEN_BITS)
@@ -61,6 +71,10 @@ static inline unsigned long ifd_run_npages(u64 run)
  * @owner: who is charged for the pins
  * @tally: the context's count of pinned pages, kept up to date
  * @dmabuf: the dma-buf the range belongs to, or NULL for pinned memory
+ * @mm: the address space a user range is pinned from (mmgrab()), or NULL
+ * @pin_lock: serialises ifd_pages_pin() of a user range
+ * @populated: @runs describes the pages (set once, with release ordering;
+ *	only then may @runs, @nr_runs be read without @pin_lock)
  */
 struct ifd_pages {
 	struct kref kref;
@@ -75,10 +89,14 @@ struct ifd_pages {
 	struct ifd_owner owner;
 	atomic_long_t *tally;
 	struct ifd_dmabuf *dmabuf;
+	struct mm_struct *mm;
+	struct mutex pin_lock;	/* see above */
+	bool populated;
 };
 
-struct ifd_pages *ifd_pages_pin_user(unsigned long uaddr, unsigned long length,
-				     bool writable, struct ifd_ctx *ctx);
+struct ifd_pages *ifd_pages_user(unsigned long uaddr, unsigned long length,
+				 bool writable, struct ifd_ctx *ctx);
+int ifd_pages_pin(struct ifd_pages *pages);
 struct ifd_pages *ifd_pages_pin_file(int fd, unsigned long start,
 				     unsigned long length, bool writable,
 				     struct ifd_ctx *ctx);

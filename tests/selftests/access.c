@@ -160,15 +160,18 @@ TEST_F(access, unmap_of_pinned_range_calls_owner)
 
 	ASSERT_EQ(0, acc_ioas(self->mfd, MOCK_ACCESS_ATTACH, self->index,
 			      self->ioas[0]));
+	/* No domain: the pages are pinned when the access first needs them. */
+	EXPECT_EQ(self->base_pinned, ifd2_counter("pinned_pages"));
 	ASSERT_EQ(0, acc_pin(self->mfd, self->index, X, 4 * PAGE, 0, 0));
+	EXPECT_EQ(self->base_pinned + 4, ifd2_counter("pinned_pages"));
 	ASSERT_EQ(0, ifd2_unmap(self->fd, self->ioas[0], X, 4 * PAGE,
 				&unmapped));
 	EXPECT_EQ(4 * PAGE, unmapped);
 	after = mock_stats(self->mfd);
 	EXPECT_EQ(before.access_unmap_calls + 1, after.access_unmap_calls);
 	EXPECT_EQ(0, after.access_pins_live);
-	/* Only IOAS b's pages are still pinned. */
-	EXPECT_EQ(self->base_pinned + 4, ifd2_counter("pinned_pages"));
+	/* IOAS a's pins went with the unmap; IOAS b's were never needed. */
+	EXPECT_EQ(self->base_pinned, ifd2_counter("pinned_pages"));
 }
 
 TEST_F(access, replace_moves_without_a_gap)

@@ -4,6 +4,10 @@
  * pinned-memory accounting (both RLIMIT modes), change_process, huge pages
  * and concurrent use.  Expected errnos are upstream iommufd's; pins are
  * checked through VmPin and the module's pinned_pages counter.
+ *
+ * Pinning waits until a domain (or an emulated access) needs the pages, so
+ * the IOASes here have a mock device attached and pin as they map; the
+ * lazy_pin tests cover IOASes without one.
  */
 #include <linux/capability.h>
 #include <pthread.h>
@@ -15,6 +19,7 @@
 
 #include "kselftest_harness.h"
 #include "ifd2_util.h"
+#include "ifd2_mock.h"
 
 #define PAGE 4096UL
 #define SZ_2M (2UL << 20)
@@ -117,9 +122,28 @@ static int change_process(int fd)
 	return ifd2_ioctl(fd, IOMMU_IOAS_CHANGE_PROCESS, &cmd);
 }
 
+/*
+ * Bind a new mock device to @fd and attach it to @ioas, so that mappings
+ * there are pinned and charged as they are made.  Returns the mock's
+ * control fd (close it before @fd), or -1; @dev receives the device.
+ */
+static int pin_on_map(int fd, __u32 ioas, __u32 *dev)
+{
+	int mfd = open(MOCK_DEV, O_RDWR);
+
+	if (mfd < 0)
+		return -1;
+	if (mock_create(mfd, 0, dev) || mock_bind(mfd, *dev, fd, NULL) ||
+	    mock_attach(mfd, *dev, MOCK_NO_PASID, ioas)) {
+		close(mfd);
+		return -1;
+	}
+	return mfd;
+}
+
 FIXTURE(ioas) {
-	int fd;
-	__u32 ioas;
+	int fd, mfd;
+	__u32 ioas, dev;
 	char *buf;
 	long base_pinned;
 	long base_vmpin;
@@ -130,6 +154,8 @@ FIXTURE_SETUP(ioas)
 	self->fd = ifd2_open();
 	ASSERT_LE(0, self->fd);
 	ASSERT_EQ(0, ifd2_ioas_alloc(self->fd, &self->ioas));
+	self->mfd = pin_on_map(self->fd, self->ioas, &self->dev);
+	ASSERT_LE(0, self->mfd);
 	self->buf = alloc_buf(BUF_PAGES * PAGE, SZ_2M);
 	ASSERT_NE(NULL, self->buf);
 	self->base_pinned = ifd2_counter("pinned_pages");
@@ -140,6 +166,8 @@ FIXTURE_SETUP(ioas)
 
 FIXTURE_TEARDOWN(ioas)
 {
+	/* The bound device keeps the context open until the mock lets go. */
+	close(self->mfd);
 	close(self->fd);
 }
 
@@ -191,7 +219,8 @@ TEST_F(ioas, map_bad_input)
 	cmd.flags = IFD2_FIXED;
 	cmd.iova = UINT64_MAX;
 	EXPECT_EQ(EOVERFLOW, ifd2_ioctl(self->fd, IOMMU_IOAS_MAP, &cmd));
-	cmd.iova = UINT64_MAX - PAGE + 2;
+	cmd.iova = UINT64_MAX - PAGE + 1;
+	cmd.length = 2 * PAGE;
 	EXPECT_EQ(EOVERFLOW, ifd2_ioctl(self->fd, IOMMU_IOAS_MAP, &cmd));
 	cmd.flags = IFD2_RW;
 	cmd.user_va = UINT64_MAX - PAGE;
@@ -320,12 +349,6 @@ TEST_F(ioas, auto_placement)
 			      IFD2_RW));
 	EXPECT_EQ(0, iova % SZ_2M);
 	ASSERT_EQ(0, ifd2_unmap(self->fd, self->ioas, iova, 2 * SZ_2M, NULL));
-
-	/* The page offset of the user address is kept. */
-	ASSERT_EQ(0, ifd2_map(self->fd, self->ioas, self->buf + 0x123, 100,
-			      &iova, IFD2_RW));
-	EXPECT_EQ(0x123, iova % PAGE);
-	ASSERT_EQ(0, ifd2_unmap(self->fd, self->ioas, iova, 100, NULL));
 
 	/* Allowed ranges confine placement; a full window is ENOSPC. */
 	ASSERT_EQ(0, allow(self->fd, self->ioas, &window, 1));
@@ -473,9 +496,6 @@ TEST_F(ioas, map_file_memfd)
 	ASSERT_EQ(0, map_file(self->fd, self->ioas, mfd, 0, 8 * PAGE, &iova,
 			      IFD2_RW));
 	EXPECT_EQ(self->base_pinned + 8, ifd2_counter("pinned_pages"));
-	EXPECT_EQ(0, map_file(self->fd, self->ioas, mfd, 3 * PAGE + 12, 100,
-			      &iova, IFD2_RW));
-	EXPECT_EQ(12, iova % PAGE);
 
 	/* Past the end, empty, a file that is not a memfd. */
 	EXPECT_EQ(EINVAL, map_file(self->fd, self->ioas, mfd, 0, 8 * PAGE + 1,
@@ -548,11 +568,17 @@ TEST(rlimit_user_mode)
 	int fd = ifd2_open();
 	__u32 ioas;
 
+	__u32 dev;
+	int mfd;
+
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, ifd2_ioas_alloc(fd, &ioas));
+	mfd = pin_on_map(fd, ioas, &dev);
+	ASSERT_LE(0, mfd);
 	limit_memlock(_metadata, 16 * PAGE);
 	check_rlimit(_metadata, fd, ioas, buf, base);
 	close(fd);
+	close(mfd);
 	EXPECT_EQ(base, ifd2_counter("pinned_pages"));
 }
 
@@ -565,18 +591,175 @@ TEST(rlimit_mm_mode)
 	int fd = ifd2_open();
 	__u32 ioas;
 
+	__u32 dev;
+	int mfd;
+
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, set_rlimit_mode(fd, 1));
 	ASSERT_EQ(0, ifd2_ioas_alloc(fd, &ioas));
+	mfd = pin_on_map(fd, ioas, &dev);
+	ASSERT_LE(0, mfd);
 	limit_memlock(_metadata, 16 * PAGE);
 	check_rlimit(_metadata, fd, ioas, buf, base);
 	/* Charged to this process: VmPin and its locked memory. */
 	EXPECT_EQ(vmpin + 64, ifd2_proc_kb(getpid(), "VmPin"));
 	EXPECT_EQ(vmlck + 64, ifd2_proc_kb(getpid(), "VmLck"));
 	close(fd);
+	close(mfd);
 	EXPECT_EQ(vmpin, ifd2_proc_kb(getpid(), "VmPin"));
 	EXPECT_EQ(vmlck, ifd2_proc_kb(getpid(), "VmLck"));
 	EXPECT_EQ(base, ifd2_counter("pinned_pages"));
+}
+
+/* An IOAS with no domain yet, and a bound mock device to attach later. */
+FIXTURE(lazy) {
+	int fd, mfd;
+	__u32 ioas, dev;
+	long base_pinned;
+	long base_vmpin;
+};
+
+FIXTURE_SETUP(lazy)
+{
+	self->mfd = open(MOCK_DEV, O_RDWR);
+	if (self->mfd < 0)
+		SKIP(return, "no mock IOMMU");
+	self->fd = ifd2_open();
+	ASSERT_LE(0, self->fd);
+	ASSERT_EQ(0, ifd2_ioas_alloc(self->fd, &self->ioas));
+	ASSERT_EQ(0, mock_create(self->mfd, 0, &self->dev));
+	ASSERT_EQ(0, mock_bind(self->mfd, self->dev, self->fd, NULL));
+	self->base_pinned = ifd2_counter("pinned_pages");
+	self->base_vmpin = ifd2_proc_kb(getpid(), "VmPin");
+}
+
+FIXTURE_TEARDOWN(lazy)
+{
+	if (self->mfd >= 0) {
+		close(self->mfd);
+		close(self->fd);
+	}
+}
+
+TEST_F(lazy, pinned_and_charged_at_attach)
+{
+	char *buf = alloc_buf(16 * PAGE, PAGE);
+	__u64 iova = 0;
+
+	ASSERT_NE(NULL, buf);
+	ASSERT_EQ(0, ifd2_map(self->fd, self->ioas, buf, 16 * PAGE, &iova,
+			      IFD2_RW));
+	EXPECT_EQ(self->base_pinned, ifd2_counter("pinned_pages"));
+	EXPECT_EQ(self->base_vmpin, ifd2_proc_kb(getpid(), "VmPin"));
+	ASSERT_EQ(0, mock_attach(self->mfd, self->dev, MOCK_NO_PASID, self->ioas));
+	EXPECT_EQ(self->base_pinned + 16, ifd2_counter("pinned_pages"));
+	EXPECT_EQ(self->base_vmpin + 64, ifd2_proc_kb(getpid(), "VmPin"));
+	/* The device wrote through the IOMMU into the pages pinned late. */
+	EXPECT_EQ(0, mock_dma(self->mfd, self->dev, MOCK_NO_PASID, iova + PAGE, 0xabcd));
+	EXPECT_EQ(0xabcd, *(__u32 *)(buf + PAGE));
+	/* Once pinned, the pages stay pinned until they are unmapped. */
+	ASSERT_EQ(0, mock_detach(self->mfd, self->dev, MOCK_NO_PASID));
+	EXPECT_EQ(self->base_pinned + 16, ifd2_counter("pinned_pages"));
+	ASSERT_EQ(0, ifd2_unmap(self->fd, self->ioas, iova, 16 * PAGE, NULL));
+	EXPECT_EQ(self->base_pinned, ifd2_counter("pinned_pages"));
+	EXPECT_EQ(self->base_vmpin, ifd2_proc_kb(getpid(), "VmPin"));
+}
+
+TEST_F(lazy, bad_memory_fails_at_attach)
+{
+	char *gone = alloc_buf(4 * PAGE, PAGE), *ro = alloc_buf(2 * PAGE, PAGE);
+	__u64 iova = 0, unmapped = 0;
+
+	ASSERT_NE(NULL, gone);
+	ASSERT_NE(NULL, ro);
+	ASSERT_EQ(0, munmap(gone, 4 * PAGE));
+	ASSERT_EQ(0, mprotect(ro, 2 * PAGE, PROT_READ));
+
+	/* Nothing is pinned without a domain: these maps are accepted... */
+	ASSERT_EQ(0, ifd2_map(self->fd, self->ioas, gone, 4 * PAGE, &iova,
+			      IFD2_RW));
+	EXPECT_EQ(EFAULT, mock_attach(self->mfd, self->dev, MOCK_NO_PASID, self->ioas));
+	ASSERT_EQ(0, ifd2_unmap(self->fd, self->ioas, iova, 4 * PAGE,
+				&unmapped));
+	EXPECT_EQ(4 * PAGE, unmapped);
+	iova = 0;
+	ASSERT_EQ(0, ifd2_map(self->fd, self->ioas, ro, 2 * PAGE, &iova,
+			      IFD2_RW));
+	/* ...and the attach that needs them fails, changing nothing. */
+	EXPECT_EQ(EFAULT, mock_attach(self->mfd, self->dev, MOCK_NO_PASID, self->ioas));
+	EXPECT_EQ(self->base_pinned, ifd2_counter("pinned_pages"));
+	ASSERT_EQ(0, ifd2_unmap(self->fd, self->ioas, iova, 2 * PAGE, NULL));
+	EXPECT_EQ(0, mock_attach(self->mfd, self->dev, MOCK_NO_PASID, self->ioas));
+	EXPECT_EQ(self->base_pinned, ifd2_counter("pinned_pages"));
+}
+
+TEST_F(lazy, exited_process_cannot_be_pinned)
+{
+	char *buf = alloc_buf(4 * PAGE, PAGE);
+	__u64 iova = 0x100000;
+	int status;
+	pid_t child;
+
+	ASSERT_NE(NULL, buf);
+	child = fork();
+	ASSERT_LE(0, child);
+	if (!child)
+		_exit(ifd2_map(self->fd, self->ioas, buf, 4 * PAGE, &iova,
+			       IFD2_FIXED));
+	ASSERT_EQ(child, waitpid(child, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_EQ(0, WEXITSTATUS(status));
+	/* The child's memory is gone with it: nothing left to pin. */
+	EXPECT_EQ(EFAULT, mock_attach(self->mfd, self->dev, MOCK_NO_PASID, self->ioas));
+	EXPECT_EQ(self->base_pinned, ifd2_counter("pinned_pages"));
+}
+
+/* Without a domain, mappings are byte granular; a domain wants pages. */
+TEST_F(lazy, byte_granular_until_attach)
+{
+	int mfd = memfd_create("ifd2", 0);
+	char *buf = alloc_buf(4 * PAGE, PAGE);
+	__u64 iova = 0, fiova = 0;
+
+	ASSERT_NE(NULL, buf);
+	ASSERT_LE(0, mfd);
+	ASSERT_EQ(0, ftruncate(mfd, 8 * PAGE));
+	/* The page offset of the user address or file offset is kept. */
+	ASSERT_EQ(0, ifd2_map(self->fd, self->ioas, buf + 0x123, 100, &iova,
+			      IFD2_RW));
+	EXPECT_EQ(0x123, iova % PAGE);
+	ASSERT_EQ(0, map_file(self->fd, self->ioas, mfd, 3 * PAGE + 12, 100,
+			      &fiova, IFD2_RW));
+	EXPECT_EQ(12, fiova % PAGE);
+	/* The domain cannot map them: the attach fails, nothing changes. */
+	EXPECT_EQ(EINVAL, mock_attach(self->mfd, self->dev, MOCK_NO_PASID,
+				      self->ioas));
+	ASSERT_EQ(0, ifd2_unmap(self->fd, self->ioas, fiova, 100, NULL));
+	EXPECT_EQ(EINVAL, mock_attach(self->mfd, self->dev, MOCK_NO_PASID,
+				      self->ioas));
+	ASSERT_EQ(0, ifd2_unmap(self->fd, self->ioas, iova, 100, NULL));
+	EXPECT_EQ(0, mock_attach(self->mfd, self->dev, MOCK_NO_PASID,
+				 self->ioas));
+	close(mfd);
+}
+
+TEST_F(lazy, over_rlimit_fails_at_attach)
+{
+	char *buf = alloc_buf(32 * PAGE, PAGE);
+	__u64 iova = 0;
+
+	ASSERT_NE(NULL, buf);
+	limit_memlock(_metadata, 16 * PAGE);
+	ASSERT_EQ(0, ifd2_map(self->fd, self->ioas, buf, 32 * PAGE, &iova,
+			      IFD2_RW));
+	EXPECT_EQ(ENOMEM, mock_attach(self->mfd, self->dev, MOCK_NO_PASID, self->ioas));
+	EXPECT_EQ(self->base_pinned, ifd2_counter("pinned_pages"));
+	ASSERT_EQ(0, ifd2_unmap(self->fd, self->ioas, iova, 32 * PAGE, NULL));
+	iova = 0;
+	ASSERT_EQ(0, ifd2_map(self->fd, self->ioas, buf, 16 * PAGE, &iova,
+			      IFD2_RW));
+	EXPECT_EQ(0, mock_attach(self->mfd, self->dev, MOCK_NO_PASID, self->ioas));
+	EXPECT_EQ(self->base_pinned + 16, ifd2_counter("pinned_pages"));
 }
 
 TEST_F(ioas, change_process_across_fork)
@@ -647,18 +830,33 @@ TEST_F(ioas, destroy_and_close_release_pins)
 	__u32 other;
 	int fd2;
 
+	__u64 copied = 0;
+	__u32 dev2;
+	int mfd2;
+
+	/* Pinned through a copy into the IOAS with a domain, then only
+	 * held by the other IOAS: destroying it lets go.
+	 */
 	ASSERT_EQ(0, ifd2_ioas_alloc(self->fd, &other));
 	ASSERT_EQ(0, ifd2_map(self->fd, other, self->buf, 8 * PAGE, &iova,
 			      IFD2_RW));
+	ASSERT_EQ(0, copy(self->fd, self->ioas, other, iova, 8 * PAGE,
+			  &copied, IFD2_RW));
+	ASSERT_EQ(0, ifd2_unmap(self->fd, self->ioas, copied, 8 * PAGE, NULL));
+	EXPECT_EQ(self->base_pinned + 8, ifd2_counter("pinned_pages"));
 	EXPECT_EQ(0, ifd2_destroy(self->fd, other));
 	EXPECT_EQ(self->base_pinned, ifd2_counter("pinned_pages"));
 
 	fd2 = ifd2_open();
 	ASSERT_LE(0, fd2);
 	ASSERT_EQ(0, ifd2_ioas_alloc(fd2, &other));
+	mfd2 = pin_on_map(fd2, other, &dev2);
+	ASSERT_LE(0, mfd2);
 	ASSERT_EQ(0, ifd2_map(fd2, other, self->buf, 8 * PAGE, &iova,
 			      IFD2_RW));
+	EXPECT_EQ(self->base_pinned + 8, ifd2_counter("pinned_pages"));
 	close(fd2);
+	close(mfd2);
 	EXPECT_EQ(self->base_pinned, ifd2_counter("pinned_pages"));
 	EXPECT_EQ(self->base_vmpin, ifd2_proc_kb(getpid(), "VmPin"));
 }
@@ -741,6 +939,7 @@ TEST_F(ioas, huge_page_option_alignment)
 	__u64 iova = 0x100000 + 100, unmapped = 0;
 
 	/* Byte granular while no domain asks for more. */
+	ASSERT_EQ(0, mock_detach(self->mfd, self->dev, MOCK_NO_PASID));
 	ASSERT_EQ(0, ifd2_map(self->fd, self->ioas, self->buf + 100, PAGE,
 			      &iova, IFD2_FIXED));
 	EXPECT_EQ(EADDRINUSE, ifd2_ioctl(self->fd, IOMMU_OPTION, &cmd));
