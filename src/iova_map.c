@@ -574,7 +574,7 @@ static void ifd_notify_accesses(struct ifd_iova_map *map, unsigned long start,
 
 		for (i = 0; i < n && batch[i] != access; i++)
 			;
-		if (i == n && ifd_access_tryget(access))
+		if (i == n && access && ifd_access_tryget(access))
 			batch[n++] = access;
 	}
 	up_write(&map->lock);
@@ -583,6 +583,19 @@ static void ifd_notify_accesses(struct ifd_iova_map *map, unsigned long start,
 		ifd_access_put(batch[i]);
 	}
 	down_write(&map->lock);
+}
+
+/* Whether a pin without an owner (a HW queue's) lies in [start, last]. */
+static bool ifd_kernel_pinned(struct ifd_iova_map *map, unsigned long start,
+			      unsigned long last)
+{
+	struct interval_tree_node *node;
+
+	for (node = interval_tree_iter_first(&map->access_pins, start, last);
+	     node; node = interval_tree_iter_next(node, start, last))
+		if (!container_of(node, struct ifd_access_pin, node)->access)
+			return true;
+	return false;
 }
 
 /*
@@ -615,15 +628,18 @@ static int ifd_unmap_range(struct ifd_iova_map *map, unsigned long start,
 		}
 	}
 	while (interval_tree_iter_first(&map->access_pins, start, last)) {
+		/* Kernel pins (HW queues) have no owner to ask. */
+		if (ifd_kernel_pinned(map, start, last) ||
+		    ++tries > IFD_UNMAP_NOTIFY_TRIES) {
+			if (fenced)
+				interval_tree_remove(&fence, &map->unmapping);
+			up_write(&map->lock);
+			return -EBUSY;
+		}
 		/* Owners let go; new pins must not take their place. */
 		if (!fenced) {
 			interval_tree_insert(&fence, &map->unmapping);
 			fenced = true;
-		}
-		if (++tries > IFD_UNMAP_NOTIFY_TRIES) {
-			interval_tree_remove(&fence, &map->unmapping);
-			up_write(&map->lock);
-			return -EBUSY;
 		}
 		ifd_notify_accesses(map, start, last);
 		cond_resched();

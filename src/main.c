@@ -17,6 +17,7 @@
 
 #include "iommufd2/ctx.h"
 #include "iommufd2/kapi.h"
+#include "iommufd2/mmap.h"
 #include "iommufd2/netlink.h"
 #include "iommufd2/object.h"
 #include "iommufd2/selftest.h"
@@ -91,6 +92,8 @@ static const struct ifd_ioctl ifd_ioctls[] = {
 		  struct iommu_fault_alloc, out_fault_fd),
 	IFD_IOCTL(IOMMU_VEVENTQ_ALLOC, ifd_cmd_veventq_alloc,
 		  struct iommu_veventq_alloc, __reserved),
+	IFD_IOCTL(IOMMU_HW_QUEUE_ALLOC, ifd_cmd_hw_queue_alloc,
+		  struct iommu_hw_queue_alloc, length),
 	IFD_IOCTL(IOMMU_TEST_CMD, ifd_cmd_test, struct iommu_test_cmd, last),
 };
 
@@ -171,6 +174,7 @@ struct ifd_ctx *ifd_ctx_alloc(void)
 	mutex_init(&ctx->change_process_lock);
 	mutex_init(&ctx->groups_lock);
 	xa_init(&ctx->groups);
+	xa_init_flags(&ctx->mmaps, XA_FLAGS_ALLOC1);
 	ctx->account_mode = IFD_ACCOUNT_USER;
 	ifd_stats_contexts(1);
 	return ctx;
@@ -187,6 +191,8 @@ void ifd_ctx_free(struct ifd_ctx *ctx)
 	mutex_destroy(&ctx->change_process_lock);
 	WARN_ON(!xa_empty(&ctx->groups));
 	xa_destroy(&ctx->groups);
+	WARN_ON(!xa_empty(&ctx->mmaps));
+	xa_destroy(&ctx->mmaps);
 	mutex_destroy(&ctx->groups_lock);
 	ifd_stats_contexts(-1);
 	kfree(ctx);
@@ -241,6 +247,7 @@ static const struct file_operations ifd_fops = {
 	.release = ifd_fops_release,
 	.unlocked_ioctl = ifd_fops_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
+	.mmap = ifd_fops_mmap,
 };
 
 static struct miscdevice ifd_misc = {

@@ -203,6 +203,32 @@ static void ifd_object_teardown(struct ifd_object *obj)
 }
 
 /**
+ * ifd_object_hold_published() - take a long-term reference on an object
+ *	only if it is still published
+ * @ctx: the object's context
+ * @obj: the object; the caller keeps its memory valid (e.g. under a lock
+ *	its destroy hook takes)
+ *
+ * For dependencies a driver declares between objects it tracks itself:
+ * checked and taken under the table lock, so it cannot slip in after
+ * IOMMU_DESTROY decided the object was unused.
+ *
+ * Return: 0, or -ENOENT if the object is unpublished (being destroyed).
+ */
+int ifd_object_hold_published(struct ifd_ctx *ctx, struct ifd_object *obj)
+{
+	int rc = -ENOENT;
+
+	xa_lock(&ctx->objects);
+	if (xa_load(&ctx->objects, obj->id) == obj) {
+		refcount_inc(&obj->users);
+		rc = 0;
+	}
+	xa_unlock(&ctx->objects);
+	return rc;
+}
+
+/**
  * ifd_object_destroy_user() - IOMMU_DESTROY: remove an object userspace owns
  * @ctx: the context
  * @id: the object's ID

@@ -27,6 +27,7 @@ static const char *const ifd_type_names[IFD_OBJ_NR] = {
 	[IFD_OBJ_ACCESS] = "access",
 	[IFD_OBJ_FAULT] = "fault",
 	[IFD_OBJ_VEVENTQ] = "veventq",
+	[IFD_OBJ_HW_QUEUE] = "hw_queue",
 	[IFD_OBJ_SELFTEST] = "selftest",
 	[IFD_OBJ_DRIVER] = "driver",
 };

@@ -15,6 +15,7 @@
 #include "iommufd2/device.h"
 #include "iommufd2/hwpt.h"
 #include "iommufd2/kapi.h"
+#include "iommufd2/mmap.h"
 #include "iommufd2/ucmd.h"
 #include "iommufd2/viommu.h"
 #include "iommufd2/iommufd2.h"	/* uapi: our extensions */
@@ -114,10 +115,67 @@ static struct iommufd2_viommu_type ifd_sw_vtype = {
 	.match = ifd_sw_match,
 };
 
+/**
+ * iommufd2_viommu_priv() - a backend's state of its vIOMMU
+ * @viommu: the vIOMMU
+ *
+ * Return: what the backend set with iommufd2_viommu_set_priv(), or NULL.
+ */
+void *iommufd2_viommu_priv(struct ifd_viommu *viommu)
+{
+	return viommu->priv;
+}
+EXPORT_SYMBOL_NS_GPL(iommufd2_viommu_priv, "IOMMUFD2");
+
+/**
+ * iommufd2_viommu_set_priv() - attach a backend's state to its vIOMMU
+ * @viommu: the vIOMMU, in the backend's init hook
+ * @priv: the state; the backend frees it in its destroy hook
+ */
+void iommufd2_viommu_set_priv(struct ifd_viommu *viommu, void *priv)
+{
+	viommu->priv = priv;
+}
+EXPORT_SYMBOL_NS_GPL(iommufd2_viommu_set_priv, "IOMMUFD2");
+
+/**
+ * iommufd2_viommu_mmap_add() - let userspace mmap() a region of the vIOMMU
+ * @viommu: the vIOMMU, in its backend's init hook (or later)
+ * @base: page-aligned physical address of the region (device memory, or
+ *	memory the backend treats as such)
+ * @length: page-aligned length, at most 1 GiB
+ * @offset: receives the offset userspace passes to mmap() on the iommufd2
+ *	file, mapping exactly @length bytes
+ *
+ * While mapped, the vIOMMU cannot be destroyed (EBUSY).  The backend
+ * removes the region in its destroy hook.
+ *
+ * Return: 0, -EINVAL, -ENOSPC, -ENOMEM.
+ */
+int iommufd2_viommu_mmap_add(struct ifd_viommu *viommu, phys_addr_t base,
+			     size_t length, u64 *offset)
+{
+	return ifd_mmap_add(viommu->ctx, &viommu->obj, base, length, offset);
+}
+EXPORT_SYMBOL_NS_GPL(iommufd2_viommu_mmap_add, "IOMMUFD2");
+
+/**
+ * iommufd2_viommu_mmap_remove() - withdraw a region of the vIOMMU
+ * @viommu: the vIOMMU
+ * @offset: as iommufd2_viommu_mmap_add() returned it
+ */
+void iommufd2_viommu_mmap_remove(struct ifd_viommu *viommu, u64 offset)
+{
+	ifd_mmap_remove(viommu->ctx, offset);
+}
+EXPORT_SYMBOL_NS_GPL(iommufd2_viommu_mmap_remove, "IOMMUFD2");
+
 static void ifd_viommu_destroy(struct ifd_object *obj)
 {
 	struct ifd_viommu *viommu = container_of(obj, struct ifd_viommu, obj);
 
+	if (viommu->inited && viommu->vtype->destroy)
+		viommu->vtype->destroy(viommu);
 	WARN_ON(!xa_empty(&viommu->vdevs));
 	xa_destroy(&viommu->vdevs);
 	if (viommu->hwpt)
@@ -130,6 +188,25 @@ static const struct ifd_object_ops ifd_viommu_ops = {
 	.type = IFD_OBJ_VIOMMU,
 	.destroy = ifd_viommu_destroy,
 };
+
+/* The backend's init hook, with the user's type data if any. */
+static int ifd_viommu_backend_init(struct ifd_viommu *viommu,
+				   const struct iommu_viommu_alloc *cmd)
+{
+	struct iommu_user_data data = {
+		.type = cmd->type,
+		.uptr = u64_to_user_ptr(cmd->data_uptr),
+		.len = cmd->data_len,
+	};
+	int rc;
+
+	if (!viommu->vtype->init)
+		return cmd->data_len ? -EOPNOTSUPP : 0;
+	rc = viommu->vtype->init(viommu, viommu->hwpt->domain,
+				 cmd->data_len ? &data : NULL);
+	viommu->inited = !rc;
+	return rc;
+}
 
 int ifd_cmd_viommu_alloc(struct ifd_ucmd *ucmd)
 {
@@ -162,12 +239,6 @@ int ifd_cmd_viommu_alloc(struct ifd_ucmd *ucmd)
 		rc = -EINVAL;
 		goto out_pt;
 	}
-	/* No backend here takes type data. */
-	if (cmd->data_len) {
-		rc = -EOPNOTSUPP;
-		goto out_pt;
-	}
-
 	viommu = ifd_object_alloc(ucmd->ctx, viommu, &ifd_viommu_ops);
 	if (IS_ERR(viommu)) {
 		rc = PTR_ERR(viommu);
@@ -181,6 +252,12 @@ int ifd_cmd_viommu_alloc(struct ifd_ucmd *ucmd)
 	viommu->hwpt = hwpt;
 	viommu->vtype = vtype;
 	vtype = NULL;	/* the vIOMMU owns the module reference */
+	viommu->ctx = ucmd->ctx;
+	rc = ifd_viommu_backend_init(viommu, cmd);
+	if (rc) {
+		ifd_object_abort(ucmd->ctx, &viommu->obj);
+		goto out_pt;
+	}
 
 	cmd->out_viommu_id = viommu->obj.id;
 	rc = ifd_ucmd_respond(ucmd, sizeof(*cmd));

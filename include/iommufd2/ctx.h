@@ -34,6 +34,7 @@ enum ifd_account_mode {
  * @vfio_ioas_id: the IOAS the VFIO type1 compatibility ioctls work on, 0
  *	for none (IOMMU_VFIO_IOAS); an ID, not a reference, so destroying
  *	that IOAS simply ends the compatibility
+ * @mmaps: regions userspace may mmap() from the file (src/mmap.c)
  */
 struct ifd_ctx {
 	struct xarray objects;
@@ -47,6 +48,7 @@ struct ifd_ctx {
 	char owner_comm[TASK_COMM_LEN];
 	atomic_long_t pinned;
 	u32 vfio_ioas_id;
+	struct xarray mmaps;
 };
 
 struct device;

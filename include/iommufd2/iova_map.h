@@ -98,7 +98,8 @@ struct ifd_access;
 /**
  * struct ifd_access_pin - a range an emulated access pinned
  * @node: the IOVA range, in the map's @access_pins
- * @access: who pinned it
+ * @access: who pinned it; NULL for the kernel's own pins (HW queues),
+ *	which no unmap can ask back (EBUSY)
  * @pieces: the page references it holds (struct ifd_piece)
  * @link: in the access's list of pins
  */

@@ -28,6 +28,7 @@ struct page;
 struct ifd_ctx;
 struct ifd_device;
 struct ifd_viommu;
+struct ifd_hw_queue;
 struct dma_buf_attachment;
 struct dma_buf_ops;
 struct iommu_domain;
@@ -62,6 +63,21 @@ void iommufd2_device_detach(struct ifd_device *idev, u32 pasid);
  *	@data; @flags may hold IOMMU_HWPT_ALLOC_PASID
  * @cache_invalidate: optional; IOMMU_HWPT_INVALIDATE on the vIOMMU, with
  *	the contract of iommu_domain_ops.cache_invalidate_user
+ * @init: optional; a vIOMMU of this type is being created on the parent
+ *	domain @parent.  @data is the user's type data, NULL if none was
+ *	given (without @init, type data is refused with -EOPNOTSUPP); the
+ *	hook may write its reply into it with iommu_copy_struct_to_user().
+ *	State goes in iommufd2_viommu_set_priv(); regions userspace may
+ *	mmap() from the iommufd2 file are offered with
+ *	iommufd2_viommu_mmap_add().  A failure ends the allocation.
+ * @destroy: undo @init (remove its mmap regions, free its state); runs
+ *	once nothing (vDevice, HW queue, mapping of a region) uses the vIOMMU
+ * @hw_queue_init: optional; IOMMU_HW_QUEUE_ALLOC of a queue of @type at
+ *	@index, whose memory the guest placed at @iova of the parent domain:
+ *	it is pinned for the queue's life and physically contiguous from
+ *	@base.  Dependencies between queues are declared with
+ *	iommufd2_hw_queue_depend().  -EOPNOTSUPP for a type not served.
+ * @hw_queue_destroy: undo @hw_queue_init, including its dependencies
  * @link: iommufd2's list of backends
  */
 struct iommufd2_viommu_type {
@@ -79,6 +95,12 @@ struct iommufd2_viommu_type {
 						    const struct iommu_user_data *data);
 	int (*cache_invalidate)(struct ifd_viommu *viommu,
 				struct iommu_user_data_array *array);
+	int (*init)(struct ifd_viommu *viommu, struct iommu_domain *parent,
+		    const struct iommu_user_data *data);
+	void (*destroy)(struct ifd_viommu *viommu);
+	int (*hw_queue_init)(struct ifd_hw_queue *hwq, u32 type, u32 index,
+			     u64 iova, phys_addr_t base);
+	void (*hw_queue_destroy)(struct ifd_hw_queue *hwq);
 	struct list_head link;
 };
 
@@ -111,6 +133,19 @@ int iommufd2_viommu_vdev_call(struct ifd_viommu *viommu, u64 virt_id,
 			      int (*fn)(struct device *dev, void *arg),
 			      void *arg);
 void iommufd2_viommu_type_unregister(struct iommufd2_viommu_type *vtype);
+void *iommufd2_viommu_priv(struct ifd_viommu *viommu);
+void iommufd2_viommu_set_priv(struct ifd_viommu *viommu, void *priv);
+int iommufd2_viommu_mmap_add(struct ifd_viommu *viommu, phys_addr_t base,
+			     size_t length, u64 *offset);
+void iommufd2_viommu_mmap_remove(struct ifd_viommu *viommu, u64 offset);
+
+struct ifd_viommu *iommufd2_hw_queue_viommu(struct ifd_hw_queue *hwq);
+void *iommufd2_hw_queue_priv(struct ifd_hw_queue *hwq);
+void iommufd2_hw_queue_set_priv(struct ifd_hw_queue *hwq, void *priv);
+int iommufd2_hw_queue_depend(struct ifd_hw_queue *hwq,
+			     struct ifd_hw_queue *on);
+void iommufd2_hw_queue_undepend(struct ifd_hw_queue *hwq,
+				struct ifd_hw_queue *on);
 
 /**
  * struct iommufd2_access_ops - an emulated access's owner

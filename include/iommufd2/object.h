@@ -53,6 +53,7 @@ enum ifd_obj_type {
 	IFD_OBJ_ACCESS,
 	IFD_OBJ_FAULT,
 	IFD_OBJ_VEVENTQ,
+	IFD_OBJ_HW_QUEUE,
 	IFD_OBJ_SELFTEST,	/* the in-kernel self-test's dummy objects */
 	IFD_OBJ_DRIVER,		/* kept by a driver (the mock's selftest devices) */
 	IFD_OBJ_NR,
@@ -117,6 +118,7 @@ static inline void ifd_object_release(struct ifd_object *obj)
 	refcount_dec(&obj->users);
 }
 
+int ifd_object_hold_published(struct ifd_ctx *ctx, struct ifd_object *obj);
 int ifd_object_destroy_user(struct ifd_ctx *ctx, u32 id);
 bool ifd_object_reap(struct ifd_ctx *ctx, struct ifd_object *obj);
 void ifd_object_retire_held(struct ifd_ctx *ctx, struct ifd_object *obj);

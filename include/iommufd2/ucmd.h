@@ -47,6 +47,7 @@ int ifd_cmd_vfio_ioas(struct ifd_ucmd *ucmd);
 int ifd_cmd_hwpt_invalidate(struct ifd_ucmd *ucmd);
 int ifd_cmd_fault_queue_alloc(struct ifd_ucmd *ucmd);
 int ifd_cmd_veventq_alloc(struct ifd_ucmd *ucmd);
+int ifd_cmd_hw_queue_alloc(struct ifd_ucmd *ucmd);
 long ifd_vfio_ioctl(struct ifd_ctx *ctx, unsigned int cmd, unsigned long arg);
 int ifd_cmd_hwpt_set_dirty_tracking(struct ifd_ucmd *ucmd);
 int ifd_cmd_hwpt_get_dirty_bitmap(struct ifd_ucmd *ucmd);

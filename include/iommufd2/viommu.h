@@ -25,8 +25,10 @@
 #include <linux/rwsem.h>
 #include <linux/xarray.h>
 
+#include "iommufd2/iova_map.h"
 #include "iommufd2/object.h"
 
+struct ifd_ctx;
 struct ifd_device;
 struct ifd_hwpt;
 struct iommu_device;
@@ -41,6 +43,9 @@ struct iommufd2_viommu_type;
  * @vdevs: virt_id -> struct ifd_vdevice
  * @veventqs_rwsem: protects @veventqs (read: reporting an event)
  * @veventqs: its vEVENT queues, one per type (src/veventq.c)
+ * @ctx: its context
+ * @priv: the backend's state
+ * @inited: the backend's init hook succeeded (its destroy hook is owed)
  */
 struct ifd_viommu {
 	struct ifd_object obj;
@@ -50,6 +55,9 @@ struct ifd_viommu {
 	struct xarray vdevs;
 	struct rw_semaphore veventqs_rwsem;	/* see above */
 	struct list_head veventqs;
+	struct ifd_ctx *ctx;
+	void *priv;
+	bool inited;
 };
 
 /**
@@ -67,6 +75,27 @@ struct ifd_vdevice {
 	struct device *dev;
 	struct ifd_device *idev;
 	u64 virt_id;
+	bool inited;
+};
+
+/**
+ * struct ifd_hw_queue - a queue of a vIOMMU the hardware reads directly
+ *	from guest memory (IOMMU_HW_QUEUE_ALLOC)
+ * @obj: table entry; queues the backend declares dependent on this one
+ *	hold long-term references (iommufd2_hw_queue_depend())
+ * @viommu: its vIOMMU (long-term reference)
+ * @pin: the queue memory's pages, pinned in the vIOMMU's IOAS for the
+ *	queue's life; unmapping them is refused (EBUSY)
+ * @pinned: @pin is in place
+ * @priv: the backend's state
+ * @inited: the backend's hw_queue_init succeeded
+ */
+struct ifd_hw_queue {
+	struct ifd_object obj;
+	struct ifd_viommu *viommu;
+	struct ifd_access_pin pin;
+	bool pinned;
+	void *priv;
 	bool inited;
 };
 

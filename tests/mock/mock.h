@@ -23,6 +23,7 @@ struct ifd_ctx;
 struct iommufd2_test_call;
 struct ifd_device;
 struct ifd_viommu;
+struct ifd_hw_queue;
 struct mock_stats;
 
 /**
@@ -77,6 +78,13 @@ int mock_domain_check_map(struct iommu_domain *domain, unsigned long iova,
 			  phys_addr_t phys);
 struct iommu_domain *mock_dev_domain(struct mock_dev *mdev, u32 pasid);
 int mock_dev_report_vevent(struct mock_dev *mdev);
+
+int mock_viommu_init(struct ifd_viommu *viommu, struct iommu_domain *parent,
+		     const struct iommu_user_data *data);
+void mock_viommu_destroy(struct ifd_viommu *viommu);
+int mock_hw_queue_init(struct ifd_hw_queue *hwq, u32 type, u32 index,
+		       u64 iova, phys_addr_t base);
+void mock_hw_queue_destroy(struct ifd_hw_queue *hwq);
 int mock_nested_check_iotlb(struct iommu_domain *domain, u32 id, u32 value);
 void mock_report_page_request(struct mock_dev *mdev, u32 pasid, u32 grpid,
 			      u32 perm, u64 addr);

@@ -1085,6 +1085,10 @@ static struct iommufd2_viommu_type mock_viommu_type = {
 	.vdevice_destroy = mock_vdevice_destroy,
 	.alloc_domain_nested = mock_viommu_alloc_nested,
 	.cache_invalidate = mock_viommu_cache_invalidate,
+	.init = mock_viommu_init,
+	.destroy = mock_viommu_destroy,
+	.hw_queue_init = mock_hw_queue_init,
+	.hw_queue_destroy = mock_hw_queue_destroy,
 };
 
 /**

@@ -7,10 +7,13 @@
  * iommufd2's software type runs on a real PCI device.
  */
 #include <pthread.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
 
 #include "kselftest_harness.h"
 #include "ifd2_dev.h"
 #include "iommufd2/iommufd2.h"
+#include "iommufd2/iommufd_test.h"
 #include "ifd2_mock.h"
 
 
@@ -108,8 +111,11 @@ TEST_F(vdev, viommu_alloc_rules)
 	cmd.__reserved = 1;
 	EXPECT_EQ(EOPNOTSUPP, ifd2_ioctl(self->fd, IOMMU_VIOMMU_ALLOC, &cmd));
 	cmd.__reserved = 0;
-	cmd.data_len = 8;
-	EXPECT_EQ(EOPNOTSUPP, ifd2_ioctl(self->fd, IOMMU_VIOMMU_ALLOC, &cmd));
+	/* Type data shorter than the type's own structure. */
+	cmd.data_len = 4;
+	cmd.data_uptr = (uintptr_t)&plain;
+	EXPECT_EQ(EINVAL, ifd2_ioctl(self->fd, IOMMU_VIOMMU_ALLOC, &cmd));
+	cmd.data_len = 0;
 	EXPECT_EQ(EOPNOTSUPP, viommu_alloc(self->fd, IOMMU_VIOMMU_TYPE_DEFAULT,
 					   self->devid, self->hwpt, &id));
 	EXPECT_EQ(EOPNOTSUPP, viommu_alloc(self->fd,
@@ -123,7 +129,11 @@ TEST_F(vdev, viommu_alloc_rules)
 	ASSERT_EQ(0, ifd2_hwpt_alloc(self->fd, self->devid, self->ioas, 0, &plain));
 	EXPECT_EQ(EINVAL, viommu_alloc(self->fd, MOCK_VIOMMU_TYPE_SELFTEST,
 				       self->devid, plain, &id));
-	/* The software type takes any paging HWPT. */
+	/* The software type takes any paging HWPT, and no type data. */
+	cmd.type = IOMMUFD2_VIOMMU_TYPE_SOFTWARE;
+	cmd.hwpt_id = plain;
+	cmd.data_len = 4;
+	EXPECT_EQ(EOPNOTSUPP, ifd2_ioctl(self->fd, IOMMU_VIOMMU_ALLOC, &cmd));
 	EXPECT_EQ(0, viommu_alloc(self->fd, IOMMUFD2_VIOMMU_TYPE_SOFTWARE,
 				  self->devid, plain, &id));
 	/* A vIOMMU holds its HWPT. */
@@ -351,6 +361,170 @@ TEST_F(vdev, viommu_destroy_races_users)
 	EXPECT_EQ(ENOENT, ifd2_destroy(self->fd, self->viommu));
 	EXPECT_EQ(0, ifd2_counter("viommu"));
 	EXPECT_EQ(0, ifd2_counter("vdevice"));
+}
+
+static int viommu_alloc_data(int fd, __u32 dev, __u32 hwpt,
+			     struct iommu_viommu_selftest *data, __u32 *out)
+{
+	struct iommu_viommu_alloc cmd = {
+		.size = sizeof(cmd),
+		.type = MOCK_VIOMMU_TYPE_SELFTEST,
+		.dev_id = dev,
+		.hwpt_id = hwpt,
+		.data_len = sizeof(*data),
+		.data_uptr = (uintptr_t)data,
+	};
+	int rc = ifd2_ioctl(fd, IOMMU_VIOMMU_ALLOC, &cmd);
+
+	if (!rc)
+		*out = cmd.out_viommu_id;
+	return rc;
+}
+
+/* mmap() of the iommufd2 file: 0, or the errno. */
+static int map_region(int fd, size_t len, __u64 offset, int prot, int flags,
+		      void **out)
+{
+	void *p = mmap(NULL, len, prot, flags, fd, offset);
+
+	if (p == MAP_FAILED)
+		return errno;
+	*out = p;
+	return 0;
+}
+
+/* Type data in and out, and the region the vIOMMU lets userspace map. */
+TEST_F(vdev, viommu_type_data_and_mmap)
+{
+	struct iommu_viommu_selftest data = { .in_data = 0x5eed };
+	int rw = PROT_READ | PROT_WRITE;
+	__u32 viommu = 0;
+	size_t len;
+	__u64 off;
+	void *p = NULL;
+	pid_t child;
+
+	ASSERT_EQ(0, viommu_alloc_data(self->fd, self->devid, self->hwpt,
+				       &data, &viommu));
+	EXPECT_EQ(data.in_data, data.out_data);
+	len = data.out_mmap_length;
+	off = data.out_mmap_offset;
+	ASSERT_EQ(2 * getpagesize(), (long)len);
+	EXPECT_NE(0, off);
+
+	/* Only the whole region, from its own offset, shared, not exec. */
+	EXPECT_EQ(ENXIO, map_region(self->fd, len, off + getpagesize(), rw,
+				    MAP_SHARED, &p));
+	EXPECT_EQ(ENXIO, map_region(self->fd, len / 2, off, rw, MAP_SHARED,
+				    &p));
+	EXPECT_EQ(ENXIO, map_region(self->fd, len * 2, off, rw, MAP_SHARED,
+				    &p));
+	EXPECT_EQ(ENXIO, map_region(self->fd, len, 0, rw, MAP_SHARED, &p));
+	EXPECT_EQ(EINVAL, map_region(self->fd, len, off, rw, MAP_PRIVATE,
+				     &p));
+	EXPECT_EQ(EPERM, map_region(self->fd, len, off, rw | PROT_EXEC,
+				    MAP_SHARED, &p));
+
+	ASSERT_EQ(0, map_region(self->fd, len, off, rw, MAP_SHARED, &p));
+	EXPECT_EQ(data.in_data, *(__u32 *)p);
+	/* Every mapping, a fork's copy too, keeps the vIOMMU. */
+	child = fork();
+	ASSERT_LE(0, child);
+	if (!child)
+		_exit(*(__u32 *)p == data.in_data ? 0 : 1);
+	EXPECT_EQ(EBUSY, ifd2_destroy(self->fd, viommu));
+	ASSERT_EQ(child, waitpid(child, NULL, 0));
+	EXPECT_EQ(EBUSY, ifd2_destroy(self->fd, viommu));
+	ASSERT_EQ(0, munmap(p, len));
+	EXPECT_EQ(0, ifd2_destroy(self->fd, viommu));
+	/* The region went with it. */
+	EXPECT_EQ(ENXIO, map_region(self->fd, len, off, rw, MAP_SHARED, &p));
+}
+
+static int hw_queue_alloc(int fd, __u32 viommu, __u32 type, __u32 index,
+			  __u64 iova, __u64 len, __u32 *out)
+{
+	struct iommu_hw_queue_alloc cmd = {
+		.size = sizeof(cmd),
+		.viommu_id = viommu,
+		.type = type,
+		.index = index,
+		.nesting_parent_iova = iova,
+		.length = len,
+	};
+	int rc = ifd2_ioctl(fd, IOMMU_HW_QUEUE_ALLOC, &cmd);
+
+	if (!rc && out)
+		*out = cmd.out_hw_queue_id;
+	return rc;
+}
+
+/* HW queues: pinned guest memory, in index order, each needing the last. */
+TEST_F(vdev, hw_queue_rules)
+{
+	const __u32 st = IOMMU_HW_QUEUE_TYPE_SELFTEST;
+	long page = getpagesize();
+	__u64 iova = 0x400000, twice = 0x800000;
+	__u32 *buf = ifd2_pages(2);
+	__u32 q[2], bad;
+
+	ASSERT_NE(NULL, buf);
+	EXPECT_EQ(EOPNOTSUPP, hw_queue_alloc(self->fd, self->viommu,
+					     IOMMU_HW_QUEUE_TYPE_DEFAULT, 0,
+					     iova, page, &bad));
+	EXPECT_EQ(EINVAL, hw_queue_alloc(self->fd, self->viommu, st, 0, iova,
+					 0, &bad));
+	EXPECT_EQ(EOVERFLOW, hw_queue_alloc(self->fd, self->viommu, st, 0,
+					    UINT64_MAX, page, &bad));
+	EXPECT_EQ(ENOENT, hw_queue_alloc(self->fd, self->ioas, st, 0, iova,
+					 page, &bad));
+	/* Not mapped. */
+	EXPECT_EQ(ENOENT, hw_queue_alloc(self->fd, self->viommu, st, 0, iova,
+					 page, &bad));
+
+	ASSERT_EQ(0, ifd2_map(self->fd, self->ioas, buf, 2 * page, &iova,
+			      IFD2_FIXED));
+	/* The same page twice: not physically contiguous. */
+	ASSERT_EQ(0, ifd2_map(self->fd, self->ioas, buf, page, &twice,
+			      IFD2_FIXED));
+	twice += page;
+	ASSERT_EQ(0, ifd2_map(self->fd, self->ioas, buf, page, &twice,
+			      IFD2_FIXED));
+	twice -= page;
+	EXPECT_EQ(EFAULT, hw_queue_alloc(self->fd, self->viommu, st, 0, twice,
+					 2 * page, &bad));
+
+	EXPECT_EQ(EIO, hw_queue_alloc(self->fd, self->viommu, st, 1, iova,
+				      page, &bad));
+	EXPECT_EQ(EINVAL, hw_queue_alloc(self->fd, self->viommu, st,
+					 IOMMU_TEST_HW_QUEUE_MAX, iova, page,
+					 &bad));
+	EXPECT_EQ(0, ifd2_counter("hw_queue"));
+	ASSERT_EQ(0, hw_queue_alloc(self->fd, self->viommu, st, 0, iova,
+				    page, &q[0]));
+	EXPECT_EQ(EEXIST, hw_queue_alloc(self->fd, self->viommu, st, 0, iova,
+					 page, &bad));
+	/* The queue's page cannot be unmapped; its neighbour can. */
+	EXPECT_EQ(EBUSY, ifd2_unmap(self->fd, self->ioas, iova, 2 * page,
+				    NULL));
+	/* Unaligned, inside a page. */
+	ASSERT_EQ(0, hw_queue_alloc(self->fd, self->viommu, st, 1,
+				    iova + page / 2, page / 2, &q[1]));
+	EXPECT_EQ(2, ifd2_counter("hw_queue"));
+	EXPECT_EQ(EBUSY, ifd2_destroy(self->fd, q[0]));
+	EXPECT_EQ(EBUSY, ifd2_destroy(self->fd, self->viommu));
+	EXPECT_EQ(0, ifd2_destroy(self->fd, q[1]));
+	EXPECT_EQ(0, ifd2_destroy(self->fd, q[0]));
+	EXPECT_EQ(0, ifd2_counter("hw_queue"));
+	EXPECT_EQ(0, ifd2_unmap(self->fd, self->ioas, iova, 2 * page, NULL));
+
+	/* Closing the file tears queues down in dependency order. */
+	ASSERT_EQ(0, ifd2_map(self->fd, self->ioas, buf, page, &iova,
+			      IFD2_FIXED));
+	ASSERT_EQ(0, hw_queue_alloc(self->fd, self->viommu, st, 0, iova,
+				    page, &q[0]));
+	ASSERT_EQ(0, hw_queue_alloc(self->fd, self->viommu, st, 1, iova,
+				    page, &q[1]));
 }
 
 /* The software vIOMMU type on a real device, gone with the device. */

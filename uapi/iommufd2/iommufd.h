@@ -365,4 +365,30 @@ struct iommu_ioas_change_process {
 #define IOMMU_IOAS_CHANGE_PROCESS \
 	_IO(IOMMUFD_TYPE, IOMMUFD_CMD_IOAS_CHANGE_PROCESS)
 
+/* Queue types of IOMMU_HW_QUEUE_ALLOC. */
+enum iommu_hw_queue_type {
+	IOMMU_HW_QUEUE_TYPE_DEFAULT = 0,
+	IOMMU_HW_QUEUE_TYPE_TEGRA241_CMDQV = 1,
+};
+
+/*
+ * IOMMU_HW_QUEUE_ALLOC - a queue of vIOMMU @viommu_id that the hardware
+ * reads from guest memory: @length bytes at @nesting_parent_iova of the
+ * vIOMMU's parent IOAS, pinned (and not unmappable) while the queue exists.
+ * @type and @index name the queue within the vIOMMU; @flags must be 0.  Its
+ * ID is returned in @out_hw_queue_id.
+ */
+struct iommu_hw_queue_alloc {
+	__u32 size;
+	__u32 flags;
+	__u32 viommu_id;
+	__u32 type;
+	__u32 index;
+	__u32 out_hw_queue_id;
+	__aligned_u64 nesting_parent_iova;
+	__aligned_u64 length;
+};
+
+#define IOMMU_HW_QUEUE_ALLOC _IO(IOMMUFD_TYPE, IOMMUFD_CMD_HW_QUEUE_ALLOC)
+
 #endif /* _UAPI_IOMMUFD2_IOMMUFD_H */
