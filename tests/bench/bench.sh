@@ -14,6 +14,10 @@
 #   bench.sh check-upstream [--machine M]
 #                                  upstream's iommufd selftests, unmodified,
 #                                  against /dev/iommufd2 (default machine vtd)
+#   bench.sh check-baseline [--machine M]
+#                                  on the ref kernel (built or reused):
+#                                  upstream's selftests against its own
+#                                  iommufd, then against /dev/iommufd2
 #   bench.sh bench [--machine M]   run the map benchmark in the VM
 #                                  (map_bench arguments: IOMMUFD2_BENCH_ARGS)
 #   bench.sh shell [--machine M]   boot the VM to a shell on this terminal
@@ -35,10 +39,13 @@ done
 
 case $mode in
 demo | check | check-debug | shell | bench) ;;
+check-baseline)
+	export IOMMUFD2_SUITES="baseline upstream"
+	[ ${#machines[@]} -gt 0 ] || machines=(vtd) ;;
 check-upstream)
 	export IOMMUFD2_SUITES=upstream
 	[ ${#machines[@]} -gt 0 ] || machines=(vtd) ;;
-*) sed -n '4,20s/^# \{0,1\}//p' "$0"; exit 2 ;;
+*) sed -n '4,24s/^# \{0,1\}//p' "$0"; exit 2 ;;
 esac
 
 need_root_user
@@ -49,6 +56,11 @@ if [ "$mode" = check-debug ]; then
 	# KASAN and lockdep under TCG are slow.
 	export IOMMUFD2_VM_TIMEOUT=${IOMMUFD2_VM_TIMEOUT:-2400}
 	mode=check
+fi
+if [ "$mode" = check-baseline ]; then
+	IOMMUFD2_KERNEL_DIR=$("$BENCH_DIR/kernel.sh" ref) || exit 1
+	export IOMMUFD2_KERNEL_DIR
+	mode=check-upstream
 fi
 "$BENCH_DIR/build.sh" "$mode" || exit 1
 

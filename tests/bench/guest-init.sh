@@ -104,6 +104,16 @@ check)
 		done
 		;;
 	esac
+	# Upstream's selftests against the kernel's own iommufd (ref kernel):
+	# the baseline iommufd2 is held to.
+	case " $SUITES " in
+	*" baseline "*)
+		echo 128 >/proc/sys/vm/nr_hugepages
+		for t in /upstream/*; do
+			[ -x "$t" ] && suite "baseline-${t##*/}" "$t"
+		done
+		;;
+	esac
 	case " $SUITES " in
 	*" upstream "*)
 		upstream_dev
