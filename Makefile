@@ -9,6 +9,8 @@
 #                                    unmodified, against /dev/iommufd2
 #   make bench                       the bench: map benchmark in the VM
 #   make check-debug                 the suite on a lockdep/KASAN kernel
+#   make check-baseline              upstream's selftests on the reference
+#                                    kernel: against its iommufd and ours
 #   make clean
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
@@ -48,6 +50,9 @@ check:
 check-upstream:
 	tests/bench/bench.sh check-upstream
 
+check-baseline:
+	tests/bench/bench.sh check-baseline
+
 bench:
 	tests/bench/bench.sh bench
 
@@ -66,4 +71,4 @@ clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/tests/mock clean 2>/dev/null || true
 	rm -rf generated .lint.log
 
-.PHONY: all modules lint mock demo check check-upstream check-debug bench clean
+.PHONY: all modules lint mock demo check check-upstream check-baseline check-debug bench clean
