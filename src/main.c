@@ -175,6 +175,7 @@ struct ifd_ctx *ifd_ctx_alloc(void)
 	mutex_init(&ctx->groups_lock);
 	xa_init(&ctx->groups);
 	xa_init_flags(&ctx->mmaps, XA_FLAGS_ALLOC1);
+	mutex_init(&ctx->mmaps_lock);
 	ctx->account_mode = IFD_ACCOUNT_USER;
 	ifd_stats_contexts(1);
 	return ctx;
@@ -193,6 +194,7 @@ void ifd_ctx_free(struct ifd_ctx *ctx)
 	xa_destroy(&ctx->groups);
 	WARN_ON(!xa_empty(&ctx->mmaps));
 	xa_destroy(&ctx->mmaps);
+	mutex_destroy(&ctx->mmaps_lock);
 	mutex_destroy(&ctx->groups_lock);
 	ifd_stats_contexts(-1);
 	kfree(ctx);

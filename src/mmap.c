@@ -6,6 +6,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/mm.h>
+#include <linux/mutex.h>
 #include <linux/slab.h>
 #include <linux/xarray.h>
 
@@ -80,7 +81,12 @@ int ifd_mmap_add(struct ifd_ctx *ctx, struct ifd_object *owner,
  */
 void ifd_mmap_remove(struct ifd_ctx *ctx, u64 offset)
 {
-	kfree(xa_erase(&ctx->mmaps, offset >> IFD_MMAP_WINDOW_SHIFT));
+	struct ifd_mmap_region *region;
+
+	mutex_lock(&ctx->mmaps_lock);
+	region = xa_erase(&ctx->mmaps, offset >> IFD_MMAP_WINDOW_SHIFT);
+	mutex_unlock(&ctx->mmaps_lock);
+	kfree(region);
 }
 
 static void ifd_mmap_vma_open(struct vm_area_struct *vma)
@@ -126,7 +132,7 @@ int ifd_fops_mmap(struct file *file, struct vm_area_struct *vma)
 	if (vma->vm_pgoff & (BIT(IFD_MMAP_WINDOW_PGSHIFT) - 1))
 		return -ENXIO;
 
-	xa_lock(&ctx->mmaps);
+	mutex_lock(&ctx->mmaps_lock);
 	region = xa_load(&ctx->mmaps, vma->vm_pgoff >> IFD_MMAP_WINDOW_PGSHIFT);
 	/* An owner on its way out may still list its region: not found. */
 	if (region && region->length == length &&
@@ -134,7 +140,7 @@ int ifd_fops_mmap(struct file *file, struct vm_area_struct *vma)
 		rc = 0;
 	owner = region ? region->owner : NULL;
 	pfn = region ? region->pfn : 0;
-	xa_unlock(&ctx->mmaps);
+	mutex_unlock(&ctx->mmaps_lock);
 	if (rc)
 		return rc;
 

@@ -35,6 +35,7 @@ enum ifd_account_mode {
  *	for none (IOMMU_VFIO_IOAS); an ID, not a reference, so destroying
  *	that IOAS simply ends the compatibility
  * @mmaps: regions userspace may mmap() from the file (src/mmap.c)
+ * @mmaps_lock: serialises looking up a region in @mmaps against removing it
  */
 struct ifd_ctx {
 	struct xarray objects;
@@ -49,6 +50,7 @@ struct ifd_ctx {
 	atomic_long_t pinned;
 	u32 vfio_ioas_id;
 	struct xarray mmaps;
+	struct mutex mmaps_lock;	/* see above */
 };
 
 struct device;
