@@ -6,12 +6,12 @@
  * Each region takes a 1 GiB window of the file's offsets, so offsets are
  * fixed at creation and a mapping names its region by its first page.  A
  * mapping must cover exactly one whole region.  Regions live in the
- * context's @mmaps xarray; its @mmaps_lock (a mutex: the lookup takes the
+ * context's @mmaps xarray; @mmaps_lock (a mutex: the lookup takes the
  * object table's xarray lock, which must not nest in another xarray's)
- * serialises lookup against removal; each VMA mapping a region holds a long-term reference on the region's
- * owner, so the owner (and with it the region) stays until the last
- * mapping is gone.  The file stays open while mapped, so a region never
- * outlives its context.
+ * serialises lookup against removal.  Each VMA mapping a region holds a
+ * long-term reference on the region's owner, so the owner (and with it
+ * the region) stays until the last mapping is gone.  The file stays open
+ * while mapped, so a region never outlives its context.
  */
 #ifndef IOMMUFD2_MMAP_H
 #define IOMMUFD2_MMAP_H
