@@ -119,7 +119,7 @@ static int ifd_area_map_domain(struct ifd_iova_map *map,
 {
 	unsigned long iova = ifd_area_page_iova(area), done = 0, pfn, n;
 	struct ifd_pfn_cursor cur;
-	int rc = 0;
+	int rc;
 
 	rc = ifd_pages_pin(area->pages);
 	if (rc)

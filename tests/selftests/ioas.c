@@ -641,6 +641,12 @@ FIXTURE_TEARDOWN(lazy)
 	}
 }
 
+/* Attach the fixture's device to its IOAS: the first domain there. */
+static int lazy_attach(FIXTURE_DATA(lazy) *self)
+{
+	return mock_attach(self->mfd, self->dev, MOCK_NO_PASID, self->ioas);
+}
+
 TEST_F(lazy, pinned_and_charged_at_attach)
 {
 	char *buf = alloc_buf(16 * PAGE, PAGE);
@@ -651,11 +657,12 @@ TEST_F(lazy, pinned_and_charged_at_attach)
 			      IFD2_RW));
 	EXPECT_EQ(self->base_pinned, ifd2_counter("pinned_pages"));
 	EXPECT_EQ(self->base_vmpin, ifd2_proc_kb(getpid(), "VmPin"));
-	ASSERT_EQ(0, mock_attach(self->mfd, self->dev, MOCK_NO_PASID, self->ioas));
+	ASSERT_EQ(0, lazy_attach(self));
 	EXPECT_EQ(self->base_pinned + 16, ifd2_counter("pinned_pages"));
 	EXPECT_EQ(self->base_vmpin + 64, ifd2_proc_kb(getpid(), "VmPin"));
 	/* The device wrote through the IOMMU into the pages pinned late. */
-	EXPECT_EQ(0, mock_dma(self->mfd, self->dev, MOCK_NO_PASID, iova + PAGE, 0xabcd));
+	EXPECT_EQ(0, mock_dma(self->mfd, self->dev, MOCK_NO_PASID, iova + PAGE,
+			      0xabcd));
 	EXPECT_EQ(0xabcd, *(__u32 *)(buf + PAGE));
 	/* Once pinned, the pages stay pinned until they are unmapped. */
 	ASSERT_EQ(0, mock_detach(self->mfd, self->dev, MOCK_NO_PASID));
@@ -678,7 +685,7 @@ TEST_F(lazy, bad_memory_fails_at_attach)
 	/* Nothing is pinned without a domain: these maps are accepted... */
 	ASSERT_EQ(0, ifd2_map(self->fd, self->ioas, gone, 4 * PAGE, &iova,
 			      IFD2_RW));
-	EXPECT_EQ(EFAULT, mock_attach(self->mfd, self->dev, MOCK_NO_PASID, self->ioas));
+	EXPECT_EQ(EFAULT, lazy_attach(self));
 	ASSERT_EQ(0, ifd2_unmap(self->fd, self->ioas, iova, 4 * PAGE,
 				&unmapped));
 	EXPECT_EQ(4 * PAGE, unmapped);
@@ -686,10 +693,10 @@ TEST_F(lazy, bad_memory_fails_at_attach)
 	ASSERT_EQ(0, ifd2_map(self->fd, self->ioas, ro, 2 * PAGE, &iova,
 			      IFD2_RW));
 	/* ...and the attach that needs them fails, changing nothing. */
-	EXPECT_EQ(EFAULT, mock_attach(self->mfd, self->dev, MOCK_NO_PASID, self->ioas));
+	EXPECT_EQ(EFAULT, lazy_attach(self));
 	EXPECT_EQ(self->base_pinned, ifd2_counter("pinned_pages"));
 	ASSERT_EQ(0, ifd2_unmap(self->fd, self->ioas, iova, 2 * PAGE, NULL));
-	EXPECT_EQ(0, mock_attach(self->mfd, self->dev, MOCK_NO_PASID, self->ioas));
+	EXPECT_EQ(0, lazy_attach(self));
 	EXPECT_EQ(self->base_pinned, ifd2_counter("pinned_pages"));
 }
 
@@ -710,7 +717,7 @@ TEST_F(lazy, exited_process_cannot_be_pinned)
 	ASSERT_TRUE(WIFEXITED(status));
 	ASSERT_EQ(0, WEXITSTATUS(status));
 	/* The child's memory is gone with it: nothing left to pin. */
-	EXPECT_EQ(EFAULT, mock_attach(self->mfd, self->dev, MOCK_NO_PASID, self->ioas));
+	EXPECT_EQ(EFAULT, lazy_attach(self));
 	EXPECT_EQ(self->base_pinned, ifd2_counter("pinned_pages"));
 }
 
@@ -732,14 +739,11 @@ TEST_F(lazy, byte_granular_until_attach)
 			      &fiova, IFD2_RW));
 	EXPECT_EQ(12, fiova % PAGE);
 	/* The domain cannot map them: the attach fails, nothing changes. */
-	EXPECT_EQ(EINVAL, mock_attach(self->mfd, self->dev, MOCK_NO_PASID,
-				      self->ioas));
+	EXPECT_EQ(EINVAL, lazy_attach(self));
 	ASSERT_EQ(0, ifd2_unmap(self->fd, self->ioas, fiova, 100, NULL));
-	EXPECT_EQ(EINVAL, mock_attach(self->mfd, self->dev, MOCK_NO_PASID,
-				      self->ioas));
+	EXPECT_EQ(EINVAL, lazy_attach(self));
 	ASSERT_EQ(0, ifd2_unmap(self->fd, self->ioas, iova, 100, NULL));
-	EXPECT_EQ(0, mock_attach(self->mfd, self->dev, MOCK_NO_PASID,
-				 self->ioas));
+	EXPECT_EQ(0, lazy_attach(self));
 	close(mfd);
 }
 
@@ -752,13 +756,13 @@ TEST_F(lazy, over_rlimit_fails_at_attach)
 	limit_memlock(_metadata, 16 * PAGE);
 	ASSERT_EQ(0, ifd2_map(self->fd, self->ioas, buf, 32 * PAGE, &iova,
 			      IFD2_RW));
-	EXPECT_EQ(ENOMEM, mock_attach(self->mfd, self->dev, MOCK_NO_PASID, self->ioas));
+	EXPECT_EQ(ENOMEM, lazy_attach(self));
 	EXPECT_EQ(self->base_pinned, ifd2_counter("pinned_pages"));
 	ASSERT_EQ(0, ifd2_unmap(self->fd, self->ioas, iova, 32 * PAGE, NULL));
 	iova = 0;
 	ASSERT_EQ(0, ifd2_map(self->fd, self->ioas, buf, 16 * PAGE, &iova,
 			      IFD2_RW));
-	EXPECT_EQ(0, mock_attach(self->mfd, self->dev, MOCK_NO_PASID, self->ioas));
+	EXPECT_EQ(0, lazy_attach(self));
 	EXPECT_EQ(self->base_pinned + 16, ifd2_counter("pinned_pages"));
 }
 

@@ -16,21 +16,29 @@
 #include "iommufd2/iommufd_test.h"
 #include "ifd2_mock.h"
 
-
-static int viommu_alloc(int fd, __u32 type, __u32 dev, __u32 hwpt,
-			__u32 *out)
+/* IOMMU_VIOMMU_ALLOC with @len bytes of type data at @data (or none). */
+static int viommu_alloc_data(int fd, __u32 type, __u32 dev, __u32 hwpt,
+			     void *data, __u32 len, __u32 *out)
 {
 	struct iommu_viommu_alloc cmd = {
 		.size = sizeof(cmd),
 		.type = type,
 		.dev_id = dev,
 		.hwpt_id = hwpt,
+		.data_len = len,
+		.data_uptr = (uintptr_t)data,
 	};
 	int rc = ifd2_ioctl(fd, IOMMU_VIOMMU_ALLOC, &cmd);
 
 	if (!rc)
 		*out = cmd.out_viommu_id;
 	return rc;
+}
+
+static int viommu_alloc(int fd, __u32 type, __u32 dev, __u32 hwpt,
+			__u32 *out)
+{
+	return viommu_alloc_data(fd, type, dev, hwpt, NULL, 0, out);
 }
 
 static int vdevice_alloc(int fd, __u32 viommu, __u32 dev, __u64 virt_id,
@@ -363,24 +371,6 @@ TEST_F(vdev, viommu_destroy_races_users)
 	EXPECT_EQ(0, ifd2_counter("vdevice"));
 }
 
-static int viommu_alloc_data(int fd, __u32 dev, __u32 hwpt,
-			     struct iommu_viommu_selftest *data, __u32 *out)
-{
-	struct iommu_viommu_alloc cmd = {
-		.size = sizeof(cmd),
-		.type = MOCK_VIOMMU_TYPE_SELFTEST,
-		.dev_id = dev,
-		.hwpt_id = hwpt,
-		.data_len = sizeof(*data),
-		.data_uptr = (uintptr_t)data,
-	};
-	int rc = ifd2_ioctl(fd, IOMMU_VIOMMU_ALLOC, &cmd);
-
-	if (!rc)
-		*out = cmd.out_viommu_id;
-	return rc;
-}
-
 /* mmap() of the iommufd2 file: 0, or the errno. */
 static int map_region(int fd, size_t len, __u64 offset, int prot, int flags,
 		      void **out)
@@ -404,8 +394,9 @@ TEST_F(vdev, viommu_type_data_and_mmap)
 	void *p = NULL;
 	pid_t child;
 
-	ASSERT_EQ(0, viommu_alloc_data(self->fd, self->devid, self->hwpt,
-				       &data, &viommu));
+	ASSERT_EQ(0, viommu_alloc_data(self->fd, MOCK_VIOMMU_TYPE_SELFTEST,
+				       self->devid, self->hwpt, &data,
+				       sizeof(data), &viommu));
 	EXPECT_EQ(data.in_data, data.out_data);
 	len = data.out_mmap_length;
 	off = data.out_mmap_offset;
