@@ -9,8 +9,12 @@
 #                                    unmodified, against /dev/iommufd2
 #   make bench                       the bench: map benchmark in the VM
 #   make check-debug                 the suite on a lockdep/KASAN kernel
-#   make check-baseline              upstream's selftests on the reference
-#                                    kernel: against its iommufd and ours
+#   make check-baseline              on the reference kernel: upstream's
+#                                    selftests against its iommufd and ours,
+#                                    and the differential run between them
+#   make compare                     on the reference kernel: the map
+#                                    benchmark against upstream, iommufd2
+#                                    and the physical limit, as one table
 #   make clean
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
@@ -19,7 +23,8 @@ CHECKPATCH ?= $(KDIR)/scripts/checkpatch.pl
 # inside typeof()/sizeof().
 CHECKPATCH_IGNORE = SPDX_LICENSE_TAG,FILE_PATH_CHANGES,MACRO_ARG_REUSE
 SOURCES = $(filter-out %.mod.c,$(wildcard src/*.c src/pci/*.[ch] \
-	    include/iommufd2/*.h uapi/iommufd2/*.h tests/mock/*.[ch]))
+	    include/iommufd2/*.h uapi/iommufd2/*.h tests/mock/*.[ch] \
+	    tests/limit/*.[ch]))
 
 all: modules
 
@@ -35,6 +40,8 @@ lint:
 		IFD_IOMMU_PRIV_DIR=$(IFD_IOMMU_PRIV_DIR) modules 2>&1 | tee .lint.log
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/tests/mock W=1 C=2 \
 		KBUILD_EXTRA_SYMBOLS=$(CURDIR)/Module.symvers modules 2>&1 | \
+		tee -a .lint.log
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/tests/limit W=1 C=2 modules 2>&1 | \
 		tee -a .lint.log
 	@! grep -E "warning:|error:" .lint.log
 	$(CHECKPATCH) --no-tree --strict --quiet --show-types \
@@ -56,6 +63,9 @@ check-baseline:
 bench:
 	tests/bench/bench.sh bench
 
+compare:
+	tests/bench/bench.sh compare
+
 # The suite on a lockdep + KASAN + kmemleak kernel built from Debian's
 # linux-source (first run builds it: ~15 minutes on 2 cores).
 check-debug:
@@ -66,9 +76,14 @@ mock: modules
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/tests/mock \
 		KBUILD_EXTRA_SYMBOLS=$(CURDIR)/Module.symvers modules
 
+# The benchmark's physical-limit reference (tests/limit), standalone.
+limit:
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/tests/limit modules
+
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null || true
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/tests/mock clean 2>/dev/null || true
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/tests/limit clean 2>/dev/null || true
 	rm -rf generated .lint.log
 
-.PHONY: all modules lint mock demo check check-upstream check-baseline check-debug bench clean
+.PHONY: all modules lint mock limit demo check check-upstream check-baseline check-debug bench compare clean
