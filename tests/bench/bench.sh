@@ -17,9 +17,14 @@
 #   bench.sh check-baseline [--machine M]
 #                                  on the ref kernel (built or reused):
 #                                  upstream's selftests against its own
-#                                  iommufd, then against /dev/iommufd2
+#                                  iommufd, the differential run (the same
+#                                  sequences against both), then upstream's
+#                                  selftests against /dev/iommufd2
 #   bench.sh bench [--machine M]   run the map benchmark in the VM
 #                                  (map_bench arguments: IOMMUFD2_BENCH_ARGS)
+#   bench.sh compare [--machine M] the map benchmark on the ref kernel:
+#                                  upstream, iommufd2 and the physical limit
+#                                  interleaved, printed as one table
 #   bench.sh shell [--machine M]   boot the VM to a shell on this terminal
 #
 # Machine variants: see machine_args in vm.sh.  Output: build/<machine>/
@@ -40,12 +45,19 @@ done
 case $mode in
 demo | check | check-debug | shell | bench) ;;
 check-baseline)
-	export IOMMUFD2_SUITES="baseline upstream"
+	export IOMMUFD2_SUITES=${IOMMUFD2_SUITES:-"baseline differential upstream"}
+	export IOMMUFD2_SIDE_BY_SIDE=1
 	[ ${#machines[@]} -gt 0 ] || machines=(vtd) ;;
+compare)
+	export IOMMUFD2_SIDE_BY_SIDE=1
+	# A 1 GiB buffer beside a 1 GiB hugetlb pool; 4 KiB maps are slow
+	# under TCG.
+	export IOMMUFD2_VM_MEM=${IOMMUFD2_VM_MEM:-4G}
+	export IOMMUFD2_VM_TIMEOUT=${IOMMUFD2_VM_TIMEOUT:-3000} ;;
 check-upstream)
 	export IOMMUFD2_SUITES=upstream
 	[ ${#machines[@]} -gt 0 ] || machines=(vtd) ;;
-*) sed -n '4,24s/^# \{0,1\}//p' "$0"; exit 2 ;;
+*) sed -n '4,29s/^# \{0,1\}//p' "$0"; exit 2 ;;
 esac
 
 need_root_user
@@ -57,10 +69,10 @@ if [ "$mode" = check-debug ]; then
 	export IOMMUFD2_VM_TIMEOUT=${IOMMUFD2_VM_TIMEOUT:-2400}
 	mode=check
 fi
-if [ "$mode" = check-baseline ]; then
+if [ "$mode" = check-baseline ] || [ "$mode" = compare ]; then
 	IOMMUFD2_KERNEL_DIR=$("$BENCH_DIR/kernel.sh" ref) || exit 1
 	export IOMMUFD2_KERNEL_DIR
-	mode=check-upstream
+	[ "$mode" = compare ] && mode=bench || mode=check-upstream
 fi
 "$BENCH_DIR/build.sh" "$mode" || exit 1
 

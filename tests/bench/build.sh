@@ -37,13 +37,13 @@ if [ -n "${IOMMUFD2_KERNEL_DIR:-}" ]; then
 	log "building iommufd2 and the mock against $(basename "$IOMMUFD2_KERNEL_DIR")"
 	copy_sources "$BUILD/kmod-custom"
 	BENCH_KERNEL=$IOMMUFD2_KERNEL_DIR in_root make -C /bench/build/kmod-custom \
-		KDIR=/kernel mock >"$BUILD/kmod-custom.log" 2>&1 ||
+		KDIR=/kernel mock limit >"$BUILD/kmod-custom.log" 2>&1 ||
 		{ tail -n 30 "$BUILD/kmod-custom.log" >&2; die "module build failed"; }
 fi
 
-log "building the mock IOMMU module"
+log "building the mock IOMMU module and the benchmark's limit module"
 copy_sources "$BUILD/kmod"
-in_root make -C /bench/build/kmod KDIR=/lib/modules/$krel/build mock \
+in_root make -C /bench/build/kmod KDIR=/lib/modules/$krel/build mock limit \
 	>"$BUILD/mock-build.log" 2>&1 ||
 	{ tail -n 30 "$BUILD/mock-build.log" >&2; die "mock build failed"; }
 

@@ -93,7 +93,10 @@ demo)
 	suite demo /bin/demo
 	;;
 bench)
+	# The physical-limit reference takes the edu device: bench only.
+	insmod /lib/modules/iommufd2_limit.ko || kmsg "cannot load iommufd2_limit"
 	suite bench /bin/map_bench $BENCH_ARGS
+	rmmod iommufd2_limit
 	;;
 check)
 	case " $SUITES " in
@@ -111,6 +114,15 @@ check)
 		echo 128 >/proc/sys/vm/nr_hugepages
 		for t in /upstream/*; do
 			[ -x "$t" ] && suite "baseline-${t##*/}" "$t"
+		done
+		;;
+	esac
+	# The same sequences against upstream (/dev/iommu, vfio-pci) and
+	# iommufd2, each with its own iommu-testdev (ref kernel).
+	case " $SUITES " in
+	*" differential "*)
+		for t in /differential/*; do
+			[ -x "$t" ] && suite "${t##*/}" "$t"
 		done
 		;;
 	esac

@@ -53,6 +53,9 @@ machine_args() {
 	QEMU_ARGS="-M q35 $iommu
 		-device iommu-testdev
 		-device edu,dma_mask=0xffffffffffffffff"
+	# Side by side with upstream (ref kernel): a testdev for each.
+	[ -n "${IOMMUFD2_SIDE_BY_SIDE:-}" ] && QEMU_ARGS="$QEMU_ARGS
+		-device iommu-testdev"
 }
 
 # Upstream's selftests drive the mock IOMMU only: one machine runs them.
@@ -88,14 +91,18 @@ pack_initramfs() {
 		GUEST_MODULES=
 		cp "$BUILD"/kmod-custom/iommufd2.ko "$BUILD"/kmod-custom/iommufd2_pci.ko \
 			"$dir/lib/modules/"
-		cp "$BUILD/kmod-custom/tests/mock/iommufd2_mock.ko" "$dir/lib/modules/"
+		cp "$BUILD/kmod-custom/tests/mock/iommufd2_mock.ko" \
+			"$BUILD/kmod-custom/tests/limit/iommufd2_limit.ko" \
+			"$dir/lib/modules/"
 	else
 		for m in iommufd2 iommufd2_pci; do
 			mod=$(ls "$ROOT"/lib/modules/"$krel"/updates/dkms/$m.ko* 2>/dev/null | head -n1)
 			[ -f "$mod" ] || die "$m is not dkms-installed for $krel"
 			add_module "$mod" "$dir/lib/modules/$m.ko"
 		done
-		cp "$BUILD/kmod/tests/mock/iommufd2_mock.ko" "$dir/lib/modules/"
+		cp "$BUILD/kmod/tests/mock/iommufd2_mock.ko" \
+			"$BUILD/kmod/tests/limit/iommufd2_limit.ko" \
+			"$dir/lib/modules/"
 	fi
 	for m in $GUEST_MODULES; do
 		path=$(in_root modprobe -S "$krel" --show-depends "$m" |
@@ -107,8 +114,9 @@ pack_initramfs() {
 	done
 
 	cp "$BUILD"/guest/tests/* "$dir/tests/" 2>/dev/null
-	mkdir -p "$dir/upstream"
+	mkdir -p "$dir/upstream" "$dir/differential"
 	cp "$BUILD"/guest/upstream/* "$dir/upstream/" 2>/dev/null
+	cp "$BUILD"/guest/differential/* "$dir/differential/" 2>/dev/null
 	cp "$BUILD"/guest/bin/* "$dir/bin/"
 	printf 'MODE=%s\nMACHINE=%s\nBENCH_ARGS="%s"\nSUITES="%s"\n' \
 		"$mode" "$machine" "${IOMMUFD2_BENCH_ARGS:-}" \
@@ -126,7 +134,7 @@ pack_initramfs
 
 kernel=/boot/vmlinuz-$krel
 [ -n "$kdir" ] && kernel=/kernel/arch/x86/boot/bzImage
-common="-nodefaults -no-reboot -accel tcg -cpu max -smp 2 -m 3G
+common="-nodefaults -no-reboot -accel tcg -cpu max -smp 2 -m ${IOMMUFD2_VM_MEM:-3G}
 	-kernel $kernel -initrd /bench/${out#"$REPO"/}/initramfs.cpio.gz
 	$QEMU_ARGS"
 cmdline="console=ttyS0 $KERNEL_ARGS panic_on_warn=1 panic=-1 oops=panic

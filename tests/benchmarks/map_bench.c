@@ -1,29 +1,79 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * map_bench: IOMMU_IOAS_MAP / IOMMU_IOAS_UNMAP throughput and bookkeeping.
+ * map_bench: iommufd2 against upstream iommufd and the physical limit, in
+ * one VM, on the same memory, interleaved round by round.
  *
- *   map_bench [-d /dev/node] [-s size_MiB] [-r rounds] [-b backing,...]
+ *   map_bench [-s size_MiB] [-r rounds] [-b backing,...] [-t target,...]
  *
- * For each backing (4k: anonymous memory in 4 KiB pages, thp: anonymous
- * memory with MADV_HUGEPAGE, hugetlb: MAP_HUGETLB 2 MiB pages) it maps the
- * whole buffer in one IOMMU_IOAS_MAP, unmaps it in one IOMMU_IOAS_UNMAP, and
- * repeats.  Output, one line per metric, machine readable:
+ * Targets (each used if it is there, "-" in the table if not):
+ *   upstream  /dev/iommu, its own iommu-testdev through vfio-pci's cdev
+ *   iommufd2  /dev/iommufd2, its own iommu-testdev through iommufd2_pci
+ *   limit     /dev/iommufd2-limit (tests/limit): pin_user_pages_fast() and
+ *             one iommu_map() per contiguous run, no bookkeeping
+ * The iommufd targets map into an IOAS with their device attached, so every
+ * IOMMU_IOAS_MAP pins and fills a real paging domain, as the limit does.
  *
- *   BENCH impl=<node> backing=<b> metric=<m> value=<v> unit=<u>
+ * Backings: 4k (anonymous memory, MADV_NOHUGEPAGE), thp (MADV_HUGEPAGE),
+ * hugetlb (MAP_HUGETLB, 2 MiB).  For each, every round maps the whole buffer
+ * with each target in turn and unmaps it.  Also: IOAS alloc+destroy rate,
+ * device attach latency (detached -> HWPT) and replace latency (HWPT ->
+ * HWPT).  Output: one "BENCH impl=... metric=... value=... unit=..." line
+ * per measurement, then the table
  *
- * metrics: map_gbps, unmap_gbps (best and median of the rounds are both
- * printed, as map_gbps_best etc.), kernel_bytes_per_page (growth of Slab +
- * VmallocUsed + PageTables in /proc/meminfo while the buffer is mapped,
- * divided by the pages pinned).  Numbers, not verdicts: nothing here fails
- * on a slow machine.
+ *   metric | upstream | iommufd2 | limit | iommufd2/upstream
+ *
+ * Medians of the rounds.  Numbers, not verdicts: nothing fails on a slow or
+ * noisy machine.
  */
+#include <math.h>
 #include <stdint.h>
 #include <sys/mman.h>
 #include <time.h>
 
-#include "ifd2_util.h"
+#include "ifd2_side.h"
+#include "../limit/limit_uapi.h"
 
 #define SZ_2M (2UL << 20)
+#define BENCH_IOVA (1ULL << 32)
+#define OBJ_LOOPS 2000
+#define ATTACH_LOOPS 50
+#define MAX_ROUNDS 64
+
+enum { T_UPSTREAM, T_IOMMUFD2, T_LIMIT, NR_TARGETS };
+
+/**
+ * struct target - one implementation under measurement
+ * @name: as printed
+ * @side: the iommufd side (not for the limit)
+ * @fd: its iommufd (or limit) node, -1 if unavailable
+ * @devfd: its device's node
+ * @ioas: the IOAS the device is attached to
+ * @hwpt: two HWPTs of that IOAS for the attach/replace measurements
+ */
+struct target {
+	const char *name;
+	struct ifd2_side side;
+	int fd;
+	int devfd;
+	__u32 ioas;
+	__u32 hwpt[2];
+};
+
+static struct target targets[NR_TARGETS] = {
+	[T_UPSTREAM] = { "upstream", IFD2_SIDE_UPSTREAM, -1, -1 },
+	[T_IOMMUFD2] = { "iommufd2", IFD2_SIDE_IOMMUFD2, -1, -1 },
+	[T_LIMIT] = { "limit", {}, -1, -1 },
+};
+
+/* One row of the table: a value per target, NAN where not measured. */
+struct row {
+	char metric[64];
+	double v[NR_TARGETS];
+	int higher_better;
+};
+
+static struct row rows[32];
+static int nr_rows;
 
 static double now(void)
 {
@@ -31,6 +81,40 @@ static double now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+	qsort(v, n, sizeof(*v), cmp_double);
+	return v[n / 2];
+}
+
+static struct row *new_row(const char *metric, int higher_better)
+{
+	struct row *r = &rows[nr_rows++];
+	int t;
+
+	snprintf(r->metric, sizeof(r->metric), "%s", metric);
+	for (t = 0; t < NR_TARGETS; t++)
+		r->v[t] = NAN;
+	r->higher_better = higher_better;
+	return r;
+}
+
+static void report(struct row *r, int t, const char *key, double value,
+		   const char *unit)
+{
+	r->v[t] = value;
+	printf("BENCH impl=%s metric=%s value=%.3f unit=%s\n", targets[t].name,
+	       key, value, unit);
+	fflush(stdout);
 }
 
 static long meminfo_kb(const char *key)
@@ -49,6 +133,7 @@ static long meminfo_kb(const char *key)
 	return val;
 }
 
+/* Kernel memory that bookkeeping would grow (not the IOMMU's page tables). */
 static long kernel_kb(void)
 {
 	return meminfo_kb("Slab") + meminfo_kb("VmallocUsed") +
@@ -64,6 +149,74 @@ static void set_hugepages(long n)
 		fclose(f);
 	}
 }
+
+/* ---- targets ---------------------------------------------------------- */
+
+static int iommufd_setup(struct target *t)
+{
+	__u32 devid, pt;
+	int rc;
+
+	rc = ifd2_side_claim(&t->side);
+	if (!rc)
+		rc = ifd2_side_open(&t->side, &t->fd, &t->devfd);
+	if (rc) {
+		t->fd = -1;
+		return rc;
+	}
+	rc = ifd2_side_bind(t->fd, t->devfd, &devid);
+	if (!rc)
+		rc = ifd2_ioas_alloc(t->fd, &t->ioas);
+	if (!rc)
+		rc = ifd2_hwpt_alloc(t->fd, devid, t->ioas, 0, &t->hwpt[0]);
+	if (!rc)
+		rc = ifd2_hwpt_alloc(t->fd, devid, t->ioas, 0, &t->hwpt[1]);
+	pt = t->hwpt[0];
+	if (!rc)
+		rc = ifd2_dev_attach(t->devfd, &pt);
+	if (rc) {
+		close(t->devfd);
+		close(t->fd);
+		t->fd = -1;
+	}
+	return rc;
+}
+
+static int target_setup(int i)
+{
+	struct target *t = &targets[i];
+
+	if (i != T_LIMIT)
+		return iommufd_setup(t);
+	t->fd = open(LIMIT_NODE, O_RDWR | O_CLOEXEC);
+	return t->fd < 0 ? errno : 0;
+}
+
+static int target_map(int i, void *buf, size_t len)
+{
+	struct target *t = &targets[i];
+	struct limit_map lm = {
+		.uaddr = (uintptr_t)buf,
+		.length = len,
+		.iova = BENCH_IOVA,
+	};
+	__u64 iova = BENCH_IOVA;
+
+	if (i == T_LIMIT)
+		return ifd2_ioctl(t->fd, LIMIT_MAP, &lm);
+	return ifd2_map(t->fd, t->ioas, buf, len, &iova, IFD2_FIXED);
+}
+
+static int target_unmap(int i, size_t len)
+{
+	struct target *t = &targets[i];
+
+	if (i == T_LIMIT)
+		return ifd2_ioctl(t->fd, LIMIT_UNMAP, NULL);
+	return ifd2_unmap(t->fd, t->ioas, BENCH_IOVA, len, NULL);
+}
+
+/* ---- measurements ----------------------------------------------------- */
 
 static char *get_buffer(const char *backing, size_t len, void **raw,
 			size_t *raw_len)
@@ -90,106 +243,233 @@ static char *get_buffer(const char *backing, size_t len, void **raw,
 	return p;
 }
 
-static int cmp_double(const void *a, const void *b)
+/* Map and unmap @len bytes of @backing, each target in turn per round. */
+static int bench_map(const char *backing, size_t len, int rounds,
+		     const int *use)
 {
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static void report(const char *node, const char *backing, const char *metric,
-		   double value, const char *unit)
-{
-	printf("BENCH impl=%s backing=%s metric=%s value=%.3f unit=%s\n", node,
-	       backing, metric, value, unit);
-}
-
-static int run(const char *node, const char *backing, size_t len, int rounds)
-{
-	double *map_s = calloc(rounds, sizeof(double));
-	double *unmap_s = calloc(rounds, sizeof(double));
-	double gb = len / 1e9, t0;
-	long before, during = 0;
+	static double map_s[NR_TARGETS][MAX_ROUNDS];
+	static double unmap_s[NR_TARGETS][MAX_ROUNDS];
+	double gb = len / 1e9, t0, bytes[NR_TARGETS] = {};
+	struct row *map_row, *unmap_row, *bytes_row;
+	char name[64];
 	size_t raw_len;
+	int r, t, rc = 0;
 	char *buf;
 	void *raw;
-	__u32 ioas;
-	int fd, i;
 
 	buf = get_buffer(backing, len, &raw, &raw_len);
-	if (!buf || !map_s || !unmap_s) {
+	if (!buf) {
 		printf("# %s: no memory for a %zu MiB buffer, skipped\n",
 		       backing, len >> 20);
 		return 0;
 	}
 	memset(buf, 0x11, len);
-	fd = open(node, O_RDWR);
-	if (fd < 0 || ifd2_ioas_alloc(fd, &ioas)) {
-		perror(node);
-		return 1;
-	}
-	for (i = 0; i < rounds; i++) {
-		__u64 iova = 0;
+	for (r = 0; r < rounds && !rc; r++) {
+		for (t = 0; t < NR_TARGETS && !rc; t++) {
+			long before = kernel_kb();
 
-		before = kernel_kb();
-		t0 = now();
-		if (ifd2_map(fd, ioas, buf, len, &iova, IFD2_RW)) {
-			perror("IOMMU_IOAS_MAP");
-			return 1;
+			if (!use[t])
+				continue;
+			t0 = now();
+			rc = target_map(t, buf, len);
+			map_s[t][r] = now() - t0;
+			if (rc) {
+				printf("# %s: map: %s\n", targets[t].name,
+				       strerror(rc));
+				break;
+			}
+			if (!r)
+				bytes[t] = (kernel_kb() - before) * 1024.0 /
+					   (len / 4096);
+			t0 = now();
+			rc = target_unmap(t, len);
+			unmap_s[t][r] = now() - t0;
+			if (rc)
+				printf("# %s: unmap: %s\n", targets[t].name,
+				       strerror(rc));
 		}
-		map_s[i] = now() - t0;
-		if (!i)
-			during = kernel_kb() - before;
-		t0 = now();
-		if (ifd2_unmap(fd, ioas, iova, len, NULL)) {
-			perror("IOMMU_IOAS_UNMAP");
-			return 1;
-		}
-		unmap_s[i] = now() - t0;
 	}
-	close(fd);
 	munmap(raw, raw_len);
 	if (!strcmp(backing, "hugetlb"))
 		set_hugepages(0);
+	if (rc)
+		return 1;
 
-	qsort(map_s, rounds, sizeof(double), cmp_double);
-	qsort(unmap_s, rounds, sizeof(double), cmp_double);
-	report(node, backing, "map_gbps", gb / map_s[rounds / 2], "GB/s");
-	report(node, backing, "map_gbps_best", gb / map_s[0], "GB/s");
-	report(node, backing, "unmap_gbps", gb / unmap_s[rounds / 2], "GB/s");
-	report(node, backing, "unmap_gbps_best", gb / unmap_s[0], "GB/s");
-	report(node, backing, "kernel_bytes_per_page",
-	       during * 1024.0 / (len / 4096), "B");
-	free(map_s);
-	free(unmap_s);
+	snprintf(name, sizeof(name), "map GB/s, %s", backing);
+	map_row = new_row(name, 1);
+	snprintf(name, sizeof(name), "unmap GB/s, %s", backing);
+	unmap_row = new_row(name, 1);
+	snprintf(name, sizeof(name), "bookkeeping B/page, %s", backing);
+	bytes_row = new_row(name, 0);
+	for (t = 0; t < NR_TARGETS; t++) {
+		if (!use[t])
+			continue;
+		snprintf(name, sizeof(name), "%s_map_gbps", backing);
+		report(map_row, t, name, gb / median(map_s[t], rounds), "GB/s");
+		snprintf(name, sizeof(name), "%s_unmap_gbps", backing);
+		report(unmap_row, t, name, gb / median(unmap_s[t], rounds),
+		       "GB/s");
+		snprintf(name, sizeof(name), "%s_bytes_per_page", backing);
+		report(bytes_row, t, name, bytes[t], "B");
+	}
 	return 0;
+}
+
+/* IOAS alloc + destroy pairs per second. */
+static double object_rate(struct target *t)
+{
+	static __u32 ids[OBJ_LOOPS];
+	double t0 = now();
+	int i;
+
+	/* Many live at once, as a VMM's objects are. */
+	for (i = 0; i < OBJ_LOOPS; i++)
+		if (ifd2_ioas_alloc(t->fd, &ids[i]))
+			return NAN;
+	for (i = 0; i < OBJ_LOOPS; i++)
+		if (ifd2_destroy(t->fd, ids[i]))
+			return NAN;
+	return OBJ_LOOPS / (now() - t0);
+}
+
+/*
+ * Median microseconds of attaching the device, detached, to a HWPT
+ * (@replace false) or of replacing one HWPT with the other.  The device is
+ * attached to hwpt[0] before and after.
+ */
+static double attach_us(struct target *t, int replace)
+{
+	double us[ATTACH_LOOPS], t0;
+	__u32 pt;
+	int i;
+
+	for (i = 0; i < ATTACH_LOOPS; i++) {
+		pt = t->hwpt[(i + 1) % 2];
+		if (!replace) {
+			if (ifd2_dev_detach(t->devfd))
+				return NAN;
+			pt = t->hwpt[0];
+		}
+		t0 = now();
+		if (ifd2_dev_attach(t->devfd, &pt))
+			return NAN;
+		us[i] = (now() - t0) * 1e6;
+	}
+	pt = t->hwpt[0];
+	if (ifd2_dev_attach(t->devfd, &pt))
+		return NAN;
+	return median(us, ATTACH_LOOPS);
+}
+
+static void bench_objects(int rounds, const int *use)
+{
+	static double rate[NR_TARGETS][MAX_ROUNDS];
+	static double att[NR_TARGETS][MAX_ROUNDS];
+	static double rep[NR_TARGETS][MAX_ROUNDS];
+	struct row *rate_row = new_row("IOAS alloc+destroy /s", 1);
+	struct row *att_row = new_row("attach latency us", 0);
+	struct row *rep_row = new_row("replace latency us", 0);
+	int r, t;
+
+	for (r = 0; r < rounds; r++)
+		for (t = 0; t < T_LIMIT; t++) {
+			if (!use[t])
+				continue;
+			rate[t][r] = object_rate(&targets[t]);
+			att[t][r] = attach_us(&targets[t], 0);
+			rep[t][r] = attach_us(&targets[t], 1);
+		}
+	for (t = 0; t < T_LIMIT; t++) {
+		if (!use[t])
+			continue;
+		report(rate_row, t, "ioas_alloc_destroy_rate",
+		       median(rate[t], rounds), "1/s");
+		report(att_row, t, "attach_us", median(att[t], rounds), "us");
+		report(rep_row, t, "replace_us", median(rep[t], rounds), "us");
+	}
+}
+
+static void print_cell(double v)
+{
+	if (isnan(v))
+		printf(" | %10s", "-");
+	else if (v >= 1000)
+		printf(" | %10.0f", v);
+	else
+		printf(" | %10.3g", v);
+}
+
+/*
+ * The table.  The ratio is iommufd2/upstream; "ok" marks a row where
+ * iommufd2 is at least as good (higher throughput, lower cost).
+ */
+static void print_table(void)
+{
+	double up, ours;
+	int i;
+
+	printf("\n%-30s | %10s | %10s | %10s | %s\n", "metric", "upstream",
+	       "iommufd2", "limit", "iommufd2/upstream");
+	for (i = 0; i < 92; i++)
+		putchar('-');
+	putchar('\n');
+	for (i = 0; i < nr_rows; i++) {
+		up = rows[i].v[T_UPSTREAM];
+		ours = rows[i].v[T_IOMMUFD2];
+		printf("%-30s", rows[i].metric);
+		print_cell(up);
+		print_cell(ours);
+		print_cell(rows[i].v[T_LIMIT]);
+		if (up > 0 && !isnan(ours))
+			printf(" | %.2f %s\n", ours / up,
+			       (rows[i].higher_better ? ours >= up : ours <= up) ?
+			       "ok" : "worse");
+		else if (fabs(up - ours) < 0.05)
+			printf(" | equal\n");
+		else
+			printf(" | -\n");
+	}
 }
 
 int main(int argc, char **argv)
 {
-	const char *node = IFD2_DEV, *backings = "4k,thp,hugetlb";
+	const char *backings = "4k,thp,hugetlb", *want = NULL;
+	int rounds = 3, opt, rc = 0, use[NR_TARGETS] = {}, t, any = 0;
 	size_t mib = 1024;
-	int rounds = 5, opt, rc = 0;
 	char *list, *b;
 
-	while ((opt = getopt(argc, argv, "d:s:r:b:")) != -1) {
+	while ((opt = getopt(argc, argv, "s:r:b:t:")) != -1) {
 		switch (opt) {
-		case 'd': node = optarg; break;
 		case 's': mib = strtoul(optarg, NULL, 0); break;
 		case 'r': rounds = atoi(optarg); break;
 		case 'b': backings = optarg; break;
+		case 't': want = optarg; break;
 		default:
-			fprintf(stderr, "usage: %s [-d node] [-s MiB] [-r rounds] [-b 4k,thp,hugetlb]\n",
+			fprintf(stderr, "usage: %s [-s MiB] [-r rounds] [-b 4k,thp,hugetlb] [-t upstream,iommufd2,limit]\n",
 				argv[0]);
 			return 2;
 		}
 	}
-	if (rounds < 1)
-		rounds = 1;
-	printf("# map_bench: %s, %zu MiB, %d rounds\n", node, mib, rounds);
+	rounds = rounds < 1 ? 1 : rounds > MAX_ROUNDS ? MAX_ROUNDS : rounds;
+	printf("# map_bench: %zu MiB, %d rounds, interleaved\n", mib, rounds);
+	for (t = 0; t < NR_TARGETS; t++) {
+		if (want && !strstr(want, targets[t].name))
+			continue;
+		rc = target_setup(t);
+		use[t] = !rc;
+		any |= use[t];
+		printf("# %-8s %s%s\n", targets[t].name,
+		       rc ? "unavailable: " : "ready",
+		       rc ? strerror(rc) : "");
+	}
+	if (!any)
+		return 1;
+	rc = 0;
 	list = strdup(backings);
 	for (b = strtok(list, ","); b; b = strtok(NULL, ","))
-		rc |= run(node, b, mib << 20, rounds);
+		rc |= bench_map(b, mib << 20, rounds, use);
 	free(list);
+	bench_objects(rounds, use);
+	print_table();
 	return rc;
 }

@@ -46,17 +46,26 @@ static inline int ifd2_read_file(const char *path, char *buf, size_t len)
 	return 0;
 }
 
-/* The BDF of the first PCI device with "vendor device" @id, or -1. */
-static inline int ifd2_find_pci(const char *id, char *bdf, size_t len)
+static inline int ifd2_cmp_name(const void *a, const void *b)
 {
-	char path[300], vendor[32], device[32], both[80];
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * The BDF of the @nth (from 0, in BDF order) PCI device with "vendor
+ * device" @id, or -1.
+ */
+static inline int ifd2_find_pci_nth(const char *id, int nth, char *bdf,
+				    size_t len)
+{
+	char path[300], vendor[32], device[32], both[80], *found[32];
 	DIR *d = opendir(IFD2_SYSFS_PCI);
 	struct dirent *e;
-	int rc = -1;
+	int n = 0, i, rc = -1;
 
 	if (!d)
 		return -1;
-	while ((e = readdir(d))) {
+	while ((e = readdir(d)) && n < 32) {
 		if (e->d_name[0] == '.')
 			continue;
 		snprintf(path, sizeof(path), IFD2_SYSFS_PCI "/%s/vendor",
@@ -70,53 +79,109 @@ static inline int ifd2_find_pci(const char *id, char *bdf, size_t len)
 		vendor[strcspn(vendor, "\n")] = 0;
 		device[strcspn(device, "\n")] = 0;
 		snprintf(both, sizeof(both), "%s %s", vendor, device);
-		if (!strcmp(both, id)) {
-			snprintf(bdf, len, "%.*s", (int)len - 1, e->d_name);
-			rc = 0;
-			break;
-		}
+		if (!strcmp(both, id))
+			found[n++] = strdup(e->d_name);
 	}
 	closedir(d);
+	qsort(found, n, sizeof(*found), ifd2_cmp_name);
+	if (nth < n && found[nth]) {
+		snprintf(bdf, len, "%.*s", (int)len - 1, found[nth]);
+		rc = 0;
+	}
+	for (i = 0; i < n; i++)
+		free(found[i]);
 	return rc;
 }
 
-/* Hand @bdf to iommufd2_pci the standard way (idempotent). */
-static inline int ifd2_pci_bind_driver(const char *bdf)
+/* The BDF of the first PCI device with "vendor device" @id, or -1. */
+static inline int ifd2_find_pci(const char *id, char *bdf, size_t len)
 {
-	char path[300];
+	return ifd2_find_pci_nth(id, 0, bdf, len);
+}
+
+/*
+ * Hand @bdf to PCI driver @driver the standard way (idempotent); -EBUSY if
+ * another driver has it.
+ */
+static inline int ifd2_pci_bind_to(const char *bdf, const char *driver)
+{
+	char path[300], link[300], *name;
+	ssize_t n;
 	int rc;
 
 	snprintf(path, sizeof(path), IFD2_SYSFS_PCI "/%s/driver_override", bdf);
-	rc = ifd2_write_file(path, IFD2_PCI_DRIVER);
+	rc = ifd2_write_file(path, driver);
 	if (rc)
 		return rc;
 	snprintf(path, sizeof(path), IFD2_SYSFS_PCI "/%s/driver", bdf);
-	if (!access(path, F_OK))
-		return 0;
-	return ifd2_write_file("/sys/bus/pci/drivers_probe", bdf);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n < 0)
+		return ifd2_write_file("/sys/bus/pci/drivers_probe", bdf);
+	link[n] = 0;
+	name = strrchr(link, '/');
+	return strcmp(name ? name + 1 : link, driver) ? -EBUSY : 0;
 }
 
-/* Open the device's node, found through its sysfs directory. */
-static inline int ifd2_pci_open(const char *bdf)
+static inline int ifd2_pci_bind_driver(const char *bdf)
+{
+	return ifd2_pci_bind_to(bdf, IFD2_PCI_DRIVER);
+}
+
+/*
+ * Open the device node a driver made for @bdf: the one named in its sysfs
+ * directory @sysdir ("iommufd2-dev", "vfio-dev"), found in /dev/@devdir.
+ */
+static inline int ifd2_pci_open_node(const char *bdf, const char *sysdir,
+				     const char *devdir)
 {
 	char path[300];
 	struct dirent *e;
 	int fd = -1;
 	DIR *d;
 
-	snprintf(path, sizeof(path), IFD2_SYSFS_PCI "/%s/iommufd2-dev", bdf);
+	snprintf(path, sizeof(path), IFD2_SYSFS_PCI "/%s/%s", bdf, sysdir);
 	d = opendir(path);
 	if (!d)
 		return -1;
 	while ((e = readdir(d))) {
 		if (e->d_name[0] == '.')
 			continue;
-		snprintf(path, sizeof(path), "/dev/iommufd2-dev/%s", e->d_name);
+		snprintf(path, sizeof(path), "/dev/%s/%s", devdir, e->d_name);
 		fd = open(path, O_RDWR | O_CLOEXEC);
 		break;
 	}
 	closedir(d);
 	return fd;
+}
+
+/* Open an iommufd2_pci device's node. */
+static inline int ifd2_pci_open(const char *bdf)
+{
+	return ifd2_pci_open_node(bdf, "iommufd2-dev", "iommufd2-dev");
+}
+
+/*
+ * Let the device master the bus through its VFIO config region, where it
+ * has one (vfio-pci; iommufd2_pci enables bus mastering itself).
+ */
+static inline int ifd2_pci_enable_master(int devfd)
+{
+	struct vfio_region_info info = {
+		.argsz = sizeof(info),
+		.index = VFIO_PCI_CONFIG_REGION_INDEX,
+	};
+	__u32 rw = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE;
+	__u16 cmd;
+
+	if (ifd2_ioctl(devfd, VFIO_DEVICE_GET_REGION_INFO, &info) ||
+	    (info.flags & rw) != rw)
+		return 0;
+	if (pread(devfd, &cmd, sizeof(cmd), info.offset + 4) != sizeof(cmd))
+		return errno;
+	cmd |= 0x6;	/* memory space, bus master */
+	if (pwrite(devfd, &cmd, sizeof(cmd), info.offset + 4) != sizeof(cmd))
+		return errno;
+	return 0;
 }
 
 static inline int ifd2_dev_bind(int devfd, int iommufd, __u32 *devid)
