@@ -90,6 +90,15 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/*
+ * The @i-th target to run in round @r: the order alternates from round to
+ * round so that none always runs on caches the previous one warmed.
+ */
+static int in_turn(int r, int i, int n)
+{
+	return r % 2 ? n - 1 - i : i;
+}
+
 static double median(double *v, int n)
 {
 	qsort(v, n, sizeof(*v), cmp_double);
@@ -253,7 +262,7 @@ static int bench_map(const char *backing, size_t len, int rounds,
 	struct row *map_row, *unmap_row, *bytes_row;
 	char name[64];
 	size_t raw_len;
-	int r, t, rc = 0;
+	int r, i, t, rc = 0;
 	char *buf;
 	void *raw;
 
@@ -265,9 +274,10 @@ static int bench_map(const char *backing, size_t len, int rounds,
 	}
 	memset(buf, 0x11, len);
 	for (r = 0; r < rounds && !rc; r++) {
-		for (t = 0; t < NR_TARGETS && !rc; t++) {
+		for (i = 0; i < NR_TARGETS && !rc; i++) {
 			long before = kernel_kb();
 
+			t = in_turn(r, i, NR_TARGETS);
 			if (!use[t])
 				continue;
 			t0 = now();
@@ -369,10 +379,11 @@ static void bench_objects(int rounds, const int *use)
 	struct row *rate_row = new_row("IOAS alloc+destroy /s", 1);
 	struct row *att_row = new_row("attach latency us", 0);
 	struct row *rep_row = new_row("replace latency us", 0);
-	int r, t;
+	int r, i, t;
 
 	for (r = 0; r < rounds; r++)
-		for (t = 0; t < T_LIMIT; t++) {
+		for (i = 0; i < T_LIMIT; i++) {
+			t = in_turn(r, i, T_LIMIT);
 			if (!use[t])
 				continue;
 			rate[t][r] = object_rate(&targets[t]);
