@@ -22,8 +22,11 @@
 #include "iommufd2/kapi.h"
 #include "iommufd2/stats.h"
 
-/* Entries of the page-sized buffers pinning goes through. */
-#define IFD_PIN_BATCH	(PAGE_SIZE / sizeof(void *))
+/*
+ * Entries of the buffers pinning goes through: 64 KiB on x86, so a GiB of
+ * 4 KiB pages takes 32 calls into GUP, not 512.
+ */
+#define IFD_PIN_BATCH	(16 * PAGE_SIZE / sizeof(void *))
 
 /*
  * Tests shrink the batches (iommufd2_test_set_pin_batch()) so that every
@@ -33,7 +36,8 @@ static unsigned int ifd_pin_batch = IFD_PIN_BATCH;
 
 /**
  * iommufd2_test_set_pin_batch() - bound the pinning batches, for tests
- * @bytes: the memory a batch may use; at least one entry, at most a page
+ * @bytes: the memory a batch may use; at least one entry, at most the
+ *	default (64 KiB of pointers)
  */
 void iommufd2_test_set_pin_batch(unsigned int bytes)
 {
@@ -270,7 +274,7 @@ int ifd_pages_pin(struct ifd_pages *pages)
 	/* Pairs with the release in ifd_pages_populate(): @runs is set. */
 	if (smp_load_acquire(&pages->populated))
 		return 0;
-	batch = (struct page **)__get_free_page(GFP_KERNEL);
+	batch = kvmalloc_array(IFD_PIN_BATCH, sizeof(*batch), GFP_KERNEL);
 	if (!batch)
 		return -ENOMEM;
 	mutex_lock(&pages->pin_lock);
@@ -284,7 +288,7 @@ int ifd_pages_pin(struct ifd_pages *pages)
 		}
 	}
 	mutex_unlock(&pages->pin_lock);
-	free_page((unsigned long)batch);
+	kvfree(batch);
 	return rc;
 }
 
@@ -314,7 +318,7 @@ static int ifd_pin_file_range(struct ifd_pages *pages, void *arg)
 	struct folio **folios;
 	int rc = 0;
 
-	folios = (struct folio **)__get_free_page(GFP_KERNEL);
+	folios = kvmalloc_array(IFD_PIN_BATCH, sizeof(*folios), GFP_KERNEL);
 	if (!folios)
 		return -ENOMEM;
 	while (left) {
@@ -361,7 +365,7 @@ static int ifd_pin_file_range(struct ifd_pages *pages, void *arg)
 			unpin_folios(folios + i, n - i);
 		cond_resched();
 	}
-	free_page((unsigned long)folios);
+	kvfree(folios);
 	return rc;
 }
 
