@@ -7,15 +7,19 @@
 # MODE demo   runs the demo; its output is printed afterwards
 #      bench  runs map_bench (arguments from IOMMUFD2_BENCH_ARGS); ditto
 #      check  runs the suites named in $IOMMUFD2_SUITES ("ours": the
-#             project's; "upstream": upstream's iommufd selftests against
-#             /dev/iommufd2; default: both on vtd, "ours" elsewhere), then
-#             unloads the modules
+#             project's; "baseline": upstream's iommufd selftests against
+#             the kernel's own /dev/iommu; "differential": diff_run between
+#             upstream and iommufd2; "upstream": upstream's selftests
+#             against /dev/iommufd2; default: ours and upstream on vtd,
+#             ours elsewhere), then unloads the modules
 #      shell  gives an interactive shell on this terminal
 #
 # The guest writes its kernel console to build/MACHINE/console.log (ttyS0)
 # and the programs' output, framed by "### suite NAME" / "### end NAME rc=N"
 # lines, to build/MACHINE/tap.log (ttyS1).  A guest that does not power off
-# within $IOMMUFD2_VM_TIMEOUT seconds (default 900) is killed.
+# within $IOMMUFD2_VM_TIMEOUT seconds (default 900) is killed.  The guest
+# has $IOMMUFD2_VM_MEM of memory (default 3G); IOMMUFD2_SIDE_BY_SIDE adds a
+# second iommu-testdev, so upstream and iommufd2 each have one.
 
 . "$(dirname "$0")/lib.sh"
 
