@@ -129,27 +129,12 @@ static void report(struct row *r, int t, const char *key, double value,
 	fflush(stdout);
 }
 
-static long meminfo_kb(const char *key)
-{
-	char line[256];
-	size_t len = strlen(key);
-	long val = -1;
-	FILE *f = fopen("/proc/meminfo", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, key, len) && line[len] == ':')
-			val = strtol(line + len + 1, NULL, 10);
-	fclose(f);
-	return val;
-}
-
 /* Kernel memory that bookkeeping would grow (not the IOMMU's page tables). */
 static long kernel_kb(void)
 {
-	return meminfo_kb("Slab") + meminfo_kb("VmallocUsed") +
-	       meminfo_kb("PageTables");
+	return ifd2_file_kb("/proc/meminfo", "Slab") +
+	       ifd2_file_kb("/proc/meminfo", "VmallocUsed") +
+	       ifd2_file_kb("/proc/meminfo", "PageTables");
 }
 
 static void set_hugepages(long n)

@@ -81,16 +81,14 @@ static inline long ifd2_counter(const char *name)
 	return found;
 }
 
-/* A "VmXxx:   N kB" line of /proc/PID/status, in kB; -1 if absent. */
-static inline long ifd2_proc_kb(int pid, const char *field)
+/* The value of a "Field:   N kB" line of a /proc file, in kB; -1 if absent. */
+static inline long ifd2_file_kb(const char *path, const char *field)
 {
-	char path[64], line[256];
+	char line[256];
 	size_t len = strlen(field);
 	long val = -1;
-	FILE *f;
+	FILE *f = fopen(path, "r");
 
-	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	f = fopen(path, "r");
 	if (!f)
 		return -1;
 	while (fgets(line, sizeof(line), f))
@@ -98,6 +96,15 @@ static inline long ifd2_proc_kb(int pid, const char *field)
 			val = strtol(line + len + 1, NULL, 10);
 	fclose(f);
 	return val;
+}
+
+/* A "VmXxx:   N kB" line of /proc/PID/status, in kB; -1 if absent. */
+static inline long ifd2_proc_kb(int pid, const char *field)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	return ifd2_file_kb(path, field);
 }
 
 static inline int ifd2_map(int fd, __u32 ioas, void *va, __u64 len,
