@@ -21,6 +21,8 @@
 #include "mock.h"
 
 #define MOCK_MAX_PASID_BITS	20
+/* The largest leaf of a selftest domain: 1 GiB. */
+#define MOCK_MAX_PAGE_SHIFT	30
 
 /**
  * struct mock_domain - a paging domain
@@ -466,6 +468,14 @@ mock_domain_alloc_paging_flags(struct device *dev, u32 flags,
 		md->domain.geometry.aperture_end = (1UL << 48) - 1;
 	}
 	md->domain.pgsize_bitmap = 1UL << md->pgshift;
+	if (mdev->flags & MOCK_DEV_SELFTEST)
+		/*
+		 * Upstream's default selftest format (AMD v1 with a half-page
+		 * granule) has a leaf of every power of two, so a CPU page
+		 * mapped whole is one IOPTE and is dirtied as one.
+		 */
+		md->domain.pgsize_bitmap = GENMASK(MOCK_MAX_PAGE_SHIFT,
+						   md->pgshift);
 	if (cfg.pagetable_type == MOCK_IOMMUPT_HUGE) {
 		/* Huge pages only, plus the CPU page iommufd2 requires. */
 		md->domain.geometry.aperture_start = 0;
