@@ -10,6 +10,8 @@
 #include <linux/log2.h>
 #include <linux/overflow.h>
 #include <linux/pgtable.h>
+#include <linux/scatterlist.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 
 #include "iommufd2/access.h"
@@ -109,15 +111,87 @@ static void ifd_area_unmap_domain(struct ifd_area *area,
 }
 
 /*
- * Map the area into one domain, a physically contiguous piece per call so
- * the IOMMU can use its largest pages; page by page when large pages are
- * disabled.  Undoes its own partial work on failure.
+ * Pieces per iommu_map_sg() call, which syncs the IOTLB once for all of
+ * them where iommu_map() would sync once per piece.
  */
+#define IFD_MAP_SG_ENTRIES	128
+/* A scatterlist entry's length is 32 bits; iommu_map_sg() rejoins them. */
+#define IFD_MAP_SG_MAX_PAGES	(SZ_1G >> PAGE_SHIFT)
+
+/*
+ * Map the cursor's pages at @iova, each physically contiguous piece whole
+ * so the IOMMU can use its largest pages.  @done counts the pages mapped,
+ * which stay mapped on failure.
+ */
+static int ifd_map_pieces(struct iommu_domain *domain,
+			  struct ifd_pfn_cursor *cur, unsigned long iova,
+			  int prot, unsigned long *done)
+{
+	unsigned long pfn = 0, n = 0, take, pages;
+	struct scatterlist *sgl;
+	unsigned int nents;
+	ssize_t mapped;
+	int rc = 0;
+
+	sgl = kmalloc_array(IFD_MAP_SG_ENTRIES, sizeof(*sgl), GFP_KERNEL);
+	if (!sgl)
+		return -ENOMEM;
+	/* Only the first nents entries are read: one end mark will do. */
+	sg_init_table(sgl, IFD_MAP_SG_ENTRIES);
+	for (;;) {
+		nents = 0;
+		pages = 0;
+		while (nents < IFD_MAP_SG_ENTRIES &&
+		       (n || ifd_pfn_cursor_next(cur, &pfn, &n))) {
+			take = min(n, IFD_MAP_SG_MAX_PAGES);
+			sg_set_page(&sgl[nents++], pfn_to_page(pfn),
+				    take << PAGE_SHIFT, 0);
+			pages += take;
+			pfn += take;
+			n -= take;
+		}
+		if (!nents)
+			break;
+		/* Undoes its own part on failure. */
+		mapped = iommu_map_sg(domain, iova + (*done << PAGE_SHIFT), sgl,
+				      nents, prot, GFP_KERNEL_ACCOUNT);
+		if (mapped < 0) {
+			rc = mapped;
+			break;
+		}
+		*done += pages;
+	}
+	kfree(sgl);
+	return rc;
+}
+
+/* Page by page, for maps whose large pages are disabled. */
+static int ifd_map_small(struct iommu_domain *domain,
+			 struct ifd_pfn_cursor *cur, unsigned long iova,
+			 int prot, unsigned long *done)
+{
+	unsigned long pfn, n, i;
+	int rc;
+
+	while (ifd_pfn_cursor_next(cur, &pfn, &n)) {
+		for (i = 0; i < n; i++) {
+			rc = iommu_map(domain, iova + (*done << PAGE_SHIFT),
+				       PFN_PHYS(pfn + i), PAGE_SIZE, prot,
+				       GFP_KERNEL_ACCOUNT);
+			if (rc)
+				return rc;
+			++*done;
+		}
+	}
+	return 0;
+}
+
+/* Map the area into one domain; undoes its own partial work on failure. */
 static int ifd_area_map_domain(struct ifd_iova_map *map,
 			       struct ifd_area *area,
 			       struct iommu_domain *domain)
 {
-	unsigned long iova = ifd_area_page_iova(area), done = 0, pfn, n;
+	unsigned long iova = ifd_area_page_iova(area), done = 0;
 	struct ifd_pfn_cursor cur;
 	int rc;
 
@@ -130,21 +204,12 @@ static int ifd_area_map_domain(struct ifd_iova_map *map,
 				      ifd_area_npages(area), area->prot);
 	ifd_pfn_cursor_init(&cur, area->pages, area->start_byte >> PAGE_SHIFT,
 			    ifd_area_npages(area));
-	while (!rc && ifd_pfn_cursor_next(&cur, &pfn, &n)) {
-		unsigned long step = map->large_pages ? n : 1, i;
-
-		for (i = 0; i < n && !rc; i += step) {
-			rc = iommu_map(domain, iova + ((done + i) << PAGE_SHIFT),
-				       PFN_PHYS(pfn + i), step << PAGE_SHIFT,
-				       area->prot, GFP_KERNEL_ACCOUNT);
-			if (!rc)
-				continue;
-			done += i;
-			ifd_area_unmap_domain(area, domain, done);
-			return rc;
-		}
-		done += n;
-	}
+	if (map->large_pages)
+		rc = ifd_map_pieces(domain, &cur, iova, area->prot, &done);
+	else
+		rc = ifd_map_small(domain, &cur, iova, area->prot, &done);
+	if (rc)
+		ifd_area_unmap_domain(area, domain, done);
 	return rc;
 }
 
