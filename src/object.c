@@ -239,11 +239,13 @@ int ifd_object_hold_published(struct ifd_ctx *ctx, struct ifd_object *obj)
  */
 int ifd_object_destroy_user(struct ifd_ctx *ctx, u32 id)
 {
+	XA_STATE(xas, &ctx->objects, id);
 	struct ifd_object *obj;
 
 	xa_lock(&ctx->objects);
-	obj = xa_load(&ctx->objects, id);
-	if (!obj || xa_is_value(obj)) {
+	obj = xas_load(&xas);
+	/* Unlike xa_load(), a raw walk shows a reservation as a zero entry. */
+	if (!obj || xa_is_zero(obj) || xa_is_value(obj)) {
 		xa_unlock(&ctx->objects);
 		return -ENOENT;
 	}
@@ -260,7 +262,8 @@ int ifd_object_destroy_user(struct ifd_ctx *ctx, u32 id)
 		xa_unlock(&ctx->objects);
 		return -EBUSY;
 	}
-	__xa_erase(&ctx->objects, id);
+	/* The walk above found the slot; no second one to empty it. */
+	xas_store(&xas, NULL);
 	xa_unlock(&ctx->objects);
 
 	ifd_nl_object_event(ctx, obj, IOMMUFD2_EVENT_DESTROYED);
