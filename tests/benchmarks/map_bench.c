@@ -15,10 +15,11 @@
  *
  * Backings: 4k (anonymous memory, MADV_NOHUGEPAGE), thp (MADV_HUGEPAGE),
  * hugetlb (MAP_HUGETLB, 2 MiB).  For each, every round maps the whole buffer
- * with each target in turn and unmaps it.  Also: IOAS alloc+destroy rate,
- * device attach latency (detached -> HWPT) and replace latency (HWPT ->
- * HWPT).  Output: one "BENCH impl=... metric=... value=... unit=..." line
- * per measurement, then the table
+ * with each target in turn and unmaps it.  Also: IOAS alloc+destroy rate
+ * and each phase's latency (OBJ_ROUNDS rounds of OBJ_LOOPS), device attach
+ * latency (detached -> HWPT) and replace latency (HWPT -> HWPT).  Output:
+ * one "BENCH impl=... metric=... value=... unit=..." line per measurement,
+ * then the table
  *
  *   metric | upstream | iommufd2 | limit | iommufd2/upstream
  *
@@ -39,6 +40,7 @@
 #define SZ_2M (2UL << 20)
 #define BENCH_IOVA (1ULL << 32)
 #define OBJ_LOOPS 10000
+#define OBJ_ROUNDS 21
 #define ATTACH_LOOPS 100
 #define MAX_ROUNDS 64
 
@@ -318,21 +320,29 @@ static int bench_map(const char *backing, size_t len, int rounds,
 	return 0;
 }
 
-/* IOAS alloc + destroy pairs per second. */
-static double object_rate(struct target *t)
+/*
+ * One round of IOAS objects: @alloc_us and @destroy_us per operation, over
+ * OBJ_LOOPS allocations followed by their destruction.
+ */
+static int object_round(struct target *t, double *alloc_us,
+			double *destroy_us)
 {
 	static __u32 ids[OBJ_LOOPS];
-	double t0 = now();
+	double t0, t1;
 	int i;
 
 	/* Many live at once, as a VMM's objects are. */
+	t0 = now();
 	for (i = 0; i < OBJ_LOOPS; i++)
 		if (ifd2_ioas_alloc(t->fd, &ids[i]))
-			return NAN;
+			return -1;
+	t1 = now();
 	for (i = 0; i < OBJ_LOOPS; i++)
 		if (ifd2_destroy(t->fd, ids[i]))
-			return NAN;
-	return OBJ_LOOPS / (now() - t0);
+			return -1;
+	*alloc_us = (t1 - t0) * 1e6 / OBJ_LOOPS;
+	*destroy_us = (now() - t1) * 1e6 / OBJ_LOOPS;
+	return 0;
 }
 
 /*
@@ -366,20 +376,34 @@ static double attach_us(struct target *t, int replace)
 
 static void bench_objects(int rounds, const int *use)
 {
-	static double rate[NR_TARGETS][MAX_ROUNDS];
+	static double rate[NR_TARGETS][OBJ_ROUNDS];
+	static double alloc[NR_TARGETS][OBJ_ROUNDS];
+	static double destroy[NR_TARGETS][OBJ_ROUNDS];
 	static double att[NR_TARGETS][MAX_ROUNDS];
 	static double rep[NR_TARGETS][MAX_ROUNDS];
 	struct row *rate_row = new_row("IOAS alloc+destroy /s", 1);
+	struct row *alloc_row = new_row("IOAS alloc latency us", 0);
+	struct row *destroy_row = new_row("IOAS destroy latency us", 0);
 	struct row *att_row = new_row("attach latency us", 0);
 	struct row *rep_row = new_row("replace latency us", 0);
 	int r, i, t;
 
+	/* Cheap enough for many more rounds than the maps get. */
+	for (r = 0; r < OBJ_ROUNDS; r++)
+		for (i = 0; i < T_LIMIT; i++) {
+			t = in_turn(r, i, T_LIMIT);
+			if (!use[t])
+				continue;
+			if (object_round(&targets[t], &alloc[t][r],
+					 &destroy[t][r]))
+				alloc[t][r] = destroy[t][r] = NAN;
+			rate[t][r] = 1e6 / (alloc[t][r] + destroy[t][r]);
+		}
 	for (r = 0; r < rounds; r++)
 		for (i = 0; i < T_LIMIT; i++) {
 			t = in_turn(r, i, T_LIMIT);
 			if (!use[t])
 				continue;
-			rate[t][r] = object_rate(&targets[t]);
 			att[t][r] = attach_us(&targets[t], 0);
 			rep[t][r] = attach_us(&targets[t], 1);
 		}
@@ -387,7 +411,11 @@ static void bench_objects(int rounds, const int *use)
 		if (!use[t])
 			continue;
 		report(rate_row, t, "ioas_alloc_destroy_rate",
-		       median(rate[t], rounds), "1/s");
+		       median(rate[t], OBJ_ROUNDS), "1/s");
+		report(alloc_row, t, "ioas_alloc_us",
+		       median(alloc[t], OBJ_ROUNDS), "us");
+		report(destroy_row, t, "ioas_destroy_us",
+		       median(destroy[t], OBJ_ROUNDS), "us");
 		report(att_row, t, "attach_us", median(att[t], rounds), "us");
 		report(rep_row, t, "replace_us", median(rep[t], rounds), "us");
 	}
