@@ -24,56 +24,62 @@ SPLAT+='self-detected stall|rcu.*stall'
 passed=0
 failed=0
 skipped=0
-KNOWN=$REPO/tests/upstream-known-failures.txt
 
-# Names of the failed cases of one suite that are listed in $KNOWN.
-known_failures() {
-	grep -E '^not ok [0-9]+' | sed -E 's/^not ok [0-9]+ ([^ ]+).*/\1/' |
-		grep -Fxf <(grep -v '^#' "$KNOWN" | cut -f1)
+# Cases of upstream's selftests known not to pass, one list per side they
+# run against: upstream-* suites (against iommufd2) and baseline-* suites
+# (against upstream's own iommufd on the reference kernel).  Listed cases
+# count as skipped, with their reason; one that passes is pointed out.
+known_list() {
+	case $1 in
+	upstream-*) echo "$REPO/tests/upstream-known-failures.txt" ;;
+	baseline-*) echo "$REPO/tests/baseline-known-failures.txt" ;;
+	esac
 }
 
-# Accounts the suites of one tap.log; prints a line per suite.
+# The listed case names of a known-failures file (none for no file).
+known_names() {
+	[ -n "$1" ] && grep -v '^#' "$1" | cut -f1
+}
+
+# Accounts the suites of one tap.log; prints a line per suite, then the
+# failed cases that are not listed.
 account_tap() {
 	local machine=$1 tap=$2
-	local name p f s rc
+	local name p f s k rc block known
 
 	while read -r name rc; do
-		p=$(sed -n "/^### suite $name\$/,/^### end $name /p" "$tap" |
-			grep -E '^ok [0-9]+' | grep -vc '# SKIP')
-		s=$(sed -n "/^### suite $name\$/,/^### end $name /p" "$tap" |
-			grep -Ec '^ok [0-9]+.*# SKIP')
-		f=$(sed -n "/^### suite $name\$/,/^### end $name /p" "$tap" |
-			grep -Ec '^not ok [0-9]+')
-		# Upstream's cases known not to pass yet count as skipped;
-		# one that passes now is pointed out.
-		case $name in
-		upstream-*)
-			k=$(sed -n "/^### suite $name\$/,/^### end $name /p" "$tap" |
-				known_failures | wc -l)
+		block=$(sed -n "/^### suite $name\$/,/^### end $name /p" "$tap")
+		p=$(grep -E '^ok [0-9]+' <<<"$block" | grep -vc '# SKIP')
+		s=$(grep -Ec '^ok [0-9]+.*# SKIP' <<<"$block")
+		f=$(grep -Ec '^not ok [0-9]+' <<<"$block")
+		known=$(known_list "$name")
+		k=$(grep -E '^not ok [0-9]+' <<<"$block" |
+			sed -E 's/^not ok [0-9]+ ([^ ]+).*/\1/' |
+			grep -Fx -f <(known_names "$known") | wc -l)
+		if [ "$k" -gt 0 ]; then
 			f=$((f - k))
 			s=$((s + k))
 			[ "$rc" != 0 ] && [ "$f" = 0 ] && rc=0
-			sed -n "/^### suite $name\$/,/^### end $name /p" "$tap" |
-				sed -nE 's/^ok [0-9]+ ([^ ]+)$/\1/p' |
-				grep -Fxf <(grep -v '^#' "$KNOWN" | cut -f1) |
-				sed "s|^|[bench] $machine: passes now, remove from $(basename "$KNOWN"): |" >&2
-			;;
-		esac
+		fi
+		[ -n "$known" ] && sed -nE 's/^ok [0-9]+ ([^ ]+)$/\1/p' <<<"$block" |
+			grep -Fx -f <(known_names "$known") |
+			sed "s|^|[bench] $machine: passes now, remove from $(basename "$known"): |" >&2
 		if [ "$rc" != 0 ] && [ "$f" = 0 ]; then
 			f=1
 			log "$machine/$name: exited $rc without a failed case"
 		fi
 		printf '[bench] %-10s %-24s pass %3d  fail %3d  skip %3d\n' \
 			"$machine" "$name" "$p" "$f" "$s" >&2
+		grep -E '^not ok [0-9]+' <<<"$block" |
+			awk -v names="$(known_names "$known")" '
+				BEGIN { n = split(names, a, "\n")
+					for (i = 1; i <= n; i++) k[a[i]] = 1 }
+				!($4 in k)' |
+			sed "s|^|[bench] $machine: $name: |" >&2
 		passed=$((passed + p))
 		failed=$((failed + f))
 		skipped=$((skipped + s))
 	done < <(sed -n -E 's/^### end ([^ ]+) rc=([0-9]+)$/\1 \2/p' "$tap")
-	# Report failing cases by name (known upstream ones are listed).
-	grep -E '^not ok [0-9]+' "$tap" | awk -v known="$KNOWN" '
-		BEGIN { while ((getline l < known) > 0)
-				if (l !~ /^#/) { split(l, a, "\t"); k[a[1]] = 1 } }
-		!($4 in k)' | sed "s|^|[bench] $machine: |" >&2
 }
 
 if [ -f "$BUILD/lint.result" ]; then
