@@ -865,6 +865,51 @@ TEST_F(ioas, destroy_and_close_release_pins)
 	EXPECT_EQ(self->base_vmpin, ifd2_proc_kb(getpid(), "VmPin"));
 }
 
+/*
+ * A mapping of many physically discontiguous pieces reaches the domain in
+ * several batches (iommu_map_sg(), 128 pieces a call): every page must
+ * translate to its own user page, across the batch boundaries too.  The
+ * pages are a memfd's, allocated in file order and mapped into the buffer
+ * in a stride-3 order, so neighbours in the buffer are never neighbours
+ * in memory.
+ */
+#define SCATTER_PAGES 400
+
+TEST_F(ioas, scattered_pages_translate)
+{
+	size_t len = SCATTER_PAGES * PAGE;
+	long runs = ifd2_counter("pinned_runs");
+	int memfd = memfd_create("ifd2-scatter", 0);
+	__u64 iova = 0;
+	char *buf;
+	long i;
+
+	ASSERT_LE(0, memfd);
+	ASSERT_EQ(0, fallocate(memfd, 0, 0, len));
+	buf = mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, buf);
+	for (i = 0; i < SCATTER_PAGES; i++)
+		ASSERT_EQ(buf + i * PAGE,
+			  mmap(buf + i * PAGE, PAGE, PROT_READ | PROT_WRITE,
+			       MAP_SHARED | MAP_FIXED, memfd,
+			       (i * 3 % SCATTER_PAGES) * PAGE));
+	memset(buf, 0, len);
+
+	ASSERT_EQ(0, ifd2_map(self->fd, self->ioas, buf, len, &iova,
+			      IFD2_RW));
+	/* Enough pieces for more than two batches. */
+	EXPECT_LT(runs + 2 * 128, ifd2_counter("pinned_runs"));
+	for (i = 0; i < SCATTER_PAGES; i++)
+		ASSERT_EQ(0, mock_dma(self->mfd, self->dev, MOCK_NO_PASID,
+				      iova + i * PAGE + 8, 0x5ca70000 | i));
+	for (i = 0; i < SCATTER_PAGES; i++)
+		ASSERT_EQ(0x5ca70000 | i, *(__u32 *)(buf + i * PAGE + 8));
+	EXPECT_EQ(0, ifd2_unmap(self->fd, self->ioas, iova, len, NULL));
+	EXPECT_EQ(runs, ifd2_counter("pinned_runs"));
+	munmap(buf, len);
+	close(memfd);
+}
+
 /* Huge pages are kept as few runs: bookkeeping far below 8 B/page. */
 static void check_huge(struct __test_metadata *_metadata, int fd, __u32 ioas,
 		       char *buf, size_t len)
