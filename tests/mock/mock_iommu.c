@@ -458,24 +458,23 @@ mock_domain_alloc_paging_flags(struct device *dev, u32 flags,
 	md->domain.ops = &mock_domain_ops;
 	md->domain.geometry.force_aperture = true;
 	if (mdev->flags & MOCK_DEV_SELFTEST) {
-		/* Upstream's selftest geometry: half pages, a 2 GiB window. */
+		/*
+		 * Upstream's selftest geometry: half-page granules and a 2 GiB
+		 * window.  Its default format (AMD v1) has a leaf of every
+		 * power of two, so a CPU page mapped whole is one IOPTE and is
+		 * dirtied as one.
+		 */
 		md->pgshift = ilog2(MOCK_PAGE_SIZE);
+		md->domain.pgsize_bitmap = GENMASK(MOCK_MAX_PAGE_SHIFT,
+						   md->pgshift);
 		md->domain.geometry.aperture_start = MOCK_APERTURE_START;
 		md->domain.geometry.aperture_end = MOCK_APERTURE_LAST;
 	} else {
 		md->pgshift = PAGE_SHIFT;
+		md->domain.pgsize_bitmap = PAGE_SIZE;
 		md->domain.geometry.aperture_start = 0;
 		md->domain.geometry.aperture_end = (1UL << 48) - 1;
 	}
-	md->domain.pgsize_bitmap = 1UL << md->pgshift;
-	if (mdev->flags & MOCK_DEV_SELFTEST)
-		/*
-		 * Upstream's default selftest format (AMD v1 with a half-page
-		 * granule) has a leaf of every power of two, so a CPU page
-		 * mapped whole is one IOPTE and is dirtied as one.
-		 */
-		md->domain.pgsize_bitmap = GENMASK(MOCK_MAX_PAGE_SHIFT,
-						   md->pgshift);
 	if (cfg.pagetable_type == MOCK_IOMMUPT_HUGE) {
 		/* Huge pages only, plus the CPU page iommufd2 requires. */
 		md->domain.geometry.aperture_start = 0;
