@@ -47,7 +47,7 @@ known_names() {
 # failed cases that are not listed.
 account_tap() {
 	local machine=$1 tap=$2
-	local name p f s k rc block known
+	local name p f s k rc block known names
 
 	while read -r name rc; do
 		block=$(sed -n "/^### suite $name\$/,/^### end $name /p" "$tap")
@@ -55,16 +55,17 @@ account_tap() {
 		s=$(grep -Ec '^ok [0-9]+.*# SKIP' <<<"$block")
 		f=$(grep -Ec '^not ok [0-9]+' <<<"$block")
 		known=$(known_list "$name")
+		names=$(known_names "$known")
 		k=$(grep -E '^not ok [0-9]+' <<<"$block" |
 			sed -E 's/^not ok [0-9]+ ([^ ]+).*/\1/' |
-			grep -Fx -f <(known_names "$known") | wc -l)
+			grep -Fx -f <(printf '%s' "$names") | wc -l)
 		if [ "$k" -gt 0 ]; then
 			f=$((f - k))
 			s=$((s + k))
 			[ "$rc" != 0 ] && [ "$f" = 0 ] && rc=0
 		fi
 		[ -n "$known" ] && sed -nE 's/^ok [0-9]+ ([^ ]+)$/\1/p' <<<"$block" |
-			grep -Fx -f <(known_names "$known") |
+			grep -Fx -f <(printf '%s' "$names") |
 			sed "s|^|[bench] $machine: passes now, remove from $(basename "$known"): |" >&2
 		if [ "$rc" != 0 ] && [ "$f" = 0 ]; then
 			f=1
@@ -73,7 +74,7 @@ account_tap() {
 		printf '[bench] %-10s %-24s pass %3d  fail %3d  skip %3d\n' \
 			"$machine" "$name" "$p" "$f" "$s" >&2
 		grep -E '^not ok [0-9]+' <<<"$block" |
-			awk -v names="$(known_names "$known")" '
+			awk -v names="$names" '
 				BEGIN { n = split(names, a, "\n")
 					for (i = 1; i <= n; i++) k[a[i]] = 1 }
 				!($4 in k)' |
