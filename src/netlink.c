@@ -201,6 +201,11 @@ static int ifd_nl_fill_obj(struct sk_buff *skb, struct netlink_callback *cb,
 		obj = xa_find(&ctx->objects, &index, ULONG_MAX, XA_PRESENT);
 		if (!obj)
 			break;
+		/* Not there yet for anyone: being built. */
+		if (!xa_is_value(obj) && !ifd_entry_published(obj)) {
+			index++;
+			continue;
+		}
 		type = xa_is_value(obj) ? ifd_nl_type(xa_to_value(obj)) :
 					  ifd_nl_type(obj->ops->type);
 		if (type && (!devices_only || type == IOMMUFD2_OBJ_DEVICE))
@@ -306,7 +311,7 @@ static int ifd_nl_fill_ctx(struct sk_buff *skb, struct netlink_callback *cb,
 
 	xa_lock(&ctx->objects);
 	xa_for_each(&ctx->objects, index, obj)
-		if (!xa_is_value(obj))
+		if (ifd_entry_published(obj))
 			counts[obj->ops->type]++;
 	xa_unlock(&ctx->objects);
 

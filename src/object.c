@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The object table: ID reservation, publication, short-term lookups and the
+ * The object table: ID allocation, publication, short-term lookups and the
  * two removal protocols (user and kernel) described in
  * include/iommufd2/object.h.
  */
@@ -18,19 +18,20 @@
 
 void ifd_objects_init(struct ifd_ctx *ctx)
 {
-	/* IDs start at 1; a NULL store reserves a slot in this xarray. */
+	/* IDs start at 1. */
 	xa_init_flags(&ctx->objects, XA_FLAGS_ALLOC1 | XA_FLAGS_ACCOUNT);
 }
 
 /**
- * ifd_object_alloc_raw() - allocate an object and reserve its ID
+ * ifd_object_alloc_raw() - allocate an object and give it an ID
  * @ctx: the context the object will live in
  * @size: size of the type's structure, which starts with struct ifd_object
  * @ops: the type
  *
- * The object starts with one long-term reference (the ID's) and the base
- * short-term reference, and is invisible to lookups until
- * ifd_object_finalize().  Use ifd_object_alloc() rather than this.
+ * The object starts with one long-term reference (the ID's) and goes into
+ * the table at once, but with no short-term reference, which every lookup
+ * and remover takes to mean "not there yet", until ifd_object_finalize().
+ * Use ifd_object_alloc() rather than this.
  *
  * Return: the zeroed object or an ERR_PTR.
  */
@@ -45,9 +46,8 @@ struct ifd_object *ifd_object_alloc_raw(struct ifd_ctx *ctx, size_t size,
 		return ERR_PTR(-ENOMEM);
 	obj->ops = ops;
 	refcount_set(&obj->users, 1);
-	refcount_set(&obj->shortterm, 1);
 
-	rc = xa_alloc(&ctx->objects, &obj->id, NULL, xa_limit_31b,
+	rc = xa_alloc(&ctx->objects, &obj->id, obj, xa_limit_31b,
 		      GFP_KERNEL_ACCOUNT);
 	if (rc) {
 		kfree(obj);
@@ -68,14 +68,14 @@ struct ifd_object *ifd_object_alloc_raw(struct ifd_ctx *ctx, size_t size,
  */
 void ifd_object_finalize(struct ifd_ctx *ctx, struct ifd_object *obj)
 {
-	void *old;
-
 	/*
-	 * Replacing the reserved slot allocates nothing and cannot fail; a
-	 * reservation reads back as NULL.
+	 * The object is in its slot already; the base reference makes it
+	 * visible.  The lock orders the creator's stores before any lookup
+	 * that finds the reference.
 	 */
-	old = xa_store(&ctx->objects, obj->id, obj, GFP_NOWAIT);
-	WARN_ON(old);
+	xa_lock(&ctx->objects);
+	refcount_set(&obj->shortterm, 1);
+	xa_unlock(&ctx->objects);
 	ifd_nl_object_event(ctx, obj, IOMMUFD2_EVENT_CREATED);
 }
 
@@ -90,13 +90,13 @@ static void ifd_object_free(struct ifd_object *obj)
  * @ctx: the object's context
  * @obj: the object, from ifd_object_alloc() and not finalized
  *
- * Frees the reserved ID for reuse and calls the type's abort (or destroy).
+ * Frees the ID for reuse and calls the type's abort (or destroy).
  */
 void ifd_object_abort(struct ifd_ctx *ctx, struct ifd_object *obj)
 {
 	void *old = xa_erase(&ctx->objects, obj->id);
 
-	WARN_ON(old);
+	WARN_ON(old != obj);
 	if (obj->ops->abort)
 		obj->ops->abort(obj);
 	else
@@ -111,7 +111,7 @@ void ifd_object_abort(struct ifd_ctx *ctx, struct ifd_object *obj)
  * @type: the type it must have, or IFD_OBJ_ANY
  *
  * Return: the object, or ERR_PTR(-ENOENT) if @id names no live object of
- * @type (reserved slots and tombstones included).  Release with
+ * @type (objects being built and tombstones included).  Release with
  * ifd_object_put().
  */
 struct ifd_object *ifd_object_get(struct ifd_ctx *ctx, u32 id,
@@ -148,6 +148,7 @@ int ifd_object_get_all(struct ifd_ctx *ctx, enum ifd_obj_type type,
 
 	xa_lock(&ctx->objects);
 	xa_for_each(&ctx->objects, index, obj) {
+		/* Being built or a tombstone: skipped. */
 		if (xa_is_value(obj) || obj->ops->type != type ||
 		    !refcount_inc_not_zero(&obj->shortterm))
 			continue;
@@ -196,6 +197,14 @@ void ifd_object_put(struct ifd_object *obj)
 	}
 }
 
+/* With the table locked: @obj is in its slot and published. */
+static bool ifd_object_published_locked(struct ifd_ctx *ctx,
+					struct ifd_object *obj)
+{
+	return xa_load(&ctx->objects, obj->id) == obj &&
+	       refcount_read(&obj->shortterm);
+}
+
 static void ifd_object_teardown(struct ifd_object *obj)
 {
 	obj->ops->destroy(obj);
@@ -220,7 +229,7 @@ int ifd_object_hold_published(struct ifd_ctx *ctx, struct ifd_object *obj)
 	int rc = -ENOENT;
 
 	xa_lock(&ctx->objects);
-	if (xa_load(&ctx->objects, obj->id) == obj) {
+	if (ifd_object_published_locked(ctx, obj)) {
 		refcount_inc(&obj->users);
 		rc = 0;
 	}
@@ -244,8 +253,7 @@ int ifd_object_destroy_user(struct ifd_ctx *ctx, u32 id)
 
 	xa_lock(&ctx->objects);
 	obj = xas_load(&xas);
-	/* Unlike xa_load(), a raw walk shows a reservation as a zero entry. */
-	if (!obj || xa_is_zero(obj) || xa_is_value(obj)) {
+	if (!ifd_entry_published(obj)) {
 		xa_unlock(&ctx->objects);
 		return -ENOENT;
 	}
@@ -290,7 +298,7 @@ bool ifd_object_destroy_kernel(struct ifd_ctx *ctx, struct ifd_object *obj,
 			       bool tombstone)
 {
 	xa_lock(&ctx->objects);
-	if (xa_load(&ctx->objects, obj->id) != obj) {
+	if (!ifd_object_published_locked(ctx, obj)) {
 		xa_unlock(&ctx->objects);
 		return false;
 	}
@@ -366,7 +374,7 @@ bool ifd_object_reap(struct ifd_ctx *ctx, struct ifd_object *obj)
 void ifd_object_retire_held(struct ifd_ctx *ctx, struct ifd_object *obj)
 {
 	xa_lock(&ctx->objects);
-	WARN_ON(xa_load(&ctx->objects, obj->id) != obj);
+	WARN_ON(!ifd_object_published_locked(ctx, obj));
 	__xa_store(&ctx->objects, obj->id, xa_mk_value(obj->ops->type),
 		   GFP_ATOMIC);
 	ifd_stats_tombstones(1);
@@ -387,7 +395,7 @@ void ifd_object_retire_held(struct ifd_ctx *ctx, struct ifd_object *obj)
  *
  * Each pass removes the objects nothing depends on any more (only the ID's
  * long-term reference left), so dependants always go before what they
- * depend on.  Tombstones and reserved slots go with the table.
+ * depend on.  Tombstones go with the table.
  */
 void ifd_objects_release_all(struct ifd_ctx *ctx)
 {
@@ -398,7 +406,8 @@ void ifd_objects_release_all(struct ifd_ctx *ctx)
 	do {
 		progress = false;
 		xa_for_each(&ctx->objects, index, obj) {
-			if (xa_is_value(obj))
+			/* One being built would be a creator's bug: WARN below. */
+			if (!ifd_entry_published(obj))
 				continue;
 			if (!refcount_dec_if_one(&obj->users))
 				continue;

@@ -105,12 +105,17 @@ static bool ifd_st_lookup_fails(struct ifd_ctx *ctx, u32 id,
 	return PTR_ERR_OR_ZERO(ifd_object_get(ctx, id, type)) == -ENOENT;
 }
 
-/* A reserved ID is invisible until finalize; abort frees it for reuse. */
+/*
+ * An object being built is invisible to every lookup and remover until
+ * finalize; abort frees its ID for reuse.
+ */
 static int ifd_st_reserve_publish_abort(struct ifd_ctx *ctx)
 {
 	struct ifd_st_obj *st;
 	struct ifd_object *got;
+	struct xarray all;
 	bool aborted = false;
+	bool found;
 	u32 id;
 
 	st = ifd_st_new(ctx, &ifd_st_ops);
@@ -119,6 +124,19 @@ static int ifd_st_reserve_publish_abort(struct ifd_ctx *ctx)
 	if (!ST_CHECK(ifd_st_lookup_fails(ctx, st->obj.id, IFD_OBJ_ANY)))
 		return -EINVAL;
 	if (!ST_CHECK(ifd_object_destroy_user(ctx, st->obj.id) == -ENOENT))
+		return -EINVAL;
+	if (!ST_CHECK(ifd_object_hold_published(ctx, &st->obj) == -ENOENT))
+		return -EINVAL;
+	if (!ST_CHECK(!ifd_object_destroy_kernel(ctx, &st->obj, false)))
+		return -EINVAL;
+	xa_init(&all);
+	if (!ST_CHECK(!ifd_object_get_all(ctx, IFD_OBJ_SELFTEST, &all)))
+		return -EINVAL;
+	found = xa_load(&all, st->obj.id);
+	ifd_object_put_all(&all);
+	if (!ST_CHECK(!found))
+		return -EINVAL;
+	if (!ST_CHECK(refcount_read(&st->obj.users) == 1))
 		return -EINVAL;
 	ifd_object_finalize(ctx, &st->obj);
 	got = ifd_object_get(ctx, st->obj.id, IFD_OBJ_SELFTEST);

@@ -6,9 +6,10 @@
  * by a 32-bit ID in its context's xarray.  An ID slot is in one of three
  * states:
  *
- *   reserved   a zero entry (xa_load() sees NULL): the object is being built
- *              and no lookup can reach it;
- *   live       a pointer to the object;
+ *   building   a pointer to an object whose @shortterm is still 0: it is
+ *              being built, and every lookup and remover treats the slot as
+ *              empty (see ifd_entry_published());
+ *   live       a pointer to a published object (@shortterm at least 1);
  *   tombstone  a value entry recording the type: the kernel destroyed an
  *              object userspace created; lookups and IOMMU_DESTROY say
  *              ENOENT and the ID is not handed out again until the context
@@ -22,12 +23,17 @@
  *               reference or the object's own allocation.
  *   @shortterm  one base reference while the object is published plus one per
  *               operation currently using it (ifd_object_get() .. _put()).
- *               Whoever unpublishes the object drops the base reference and
- *               waits for the count to reach zero before tearing it down.
+ *               0 while the object is being built: publication sets the
+ *               base reference.  Whoever unpublishes the object takes it out
+ *               of the table in the same locked section that ends its
+ *               published state, then drops the base reference and waits
+ *               for the count to reach zero before tearing it down.  So an
+ *               object in the table has a zero count only while building.
  *
  * Locking: publication and lookups run under the xarray's spinlock, so a
  * lookup either takes its short-term reference before the object is
- * unpublished or does not find it at all.  IOMMU_DESTROY succeeds only when
+ * unpublished or does not find it at all, and sees every field its creator
+ * set before publishing.  IOMMU_DESTROY succeeds only when
  * the ID's reference is the only long-term one and no operation is in
  * flight (else EBUSY); kernel-initiated removal instead waits for in-flight
  * operations to end.  Exactly one of the competing removers wins the
@@ -89,8 +95,8 @@ struct ifd_object *ifd_object_alloc_raw(struct ifd_ctx *ctx, size_t size,
 					const struct ifd_object_ops *ops);
 /*
  * Allocate a zeroed object of @ptr's type (whose first member must be the
- * struct ifd_object "obj") with a reserved ID; @ptr is only used for its type.
- * Returns an ERR_PTR on failure.
+ * struct ifd_object "obj"), in the table under its ID but unpublished; @ptr
+ * is only used for its type.  Returns an ERR_PTR on failure.
  */
 #define ifd_object_alloc(ctx, ptr, ops) ({				\
 	static_assert(offsetof(typeof(*(ptr)), obj) == 0);		\
@@ -116,6 +122,19 @@ static inline void ifd_object_hold(struct ifd_object *obj)
 static inline void ifd_object_release(struct ifd_object *obj)
 {
 	refcount_dec(&obj->users);
+}
+
+/*
+ * Under the table's lock, for an entry read from it: a published object,
+ * not a tombstone nor one still being built.  A raw xas_load() also shows
+ * the zero entry that keeps ID 0 out of use.
+ */
+static inline bool ifd_entry_published(void *entry)
+{
+	struct ifd_object *obj = entry;
+
+	return obj && !xa_is_value(obj) && !xa_is_zero(obj) &&
+	       refcount_read(&obj->shortterm);
 }
 
 int ifd_object_hold_published(struct ifd_ctx *ctx, struct ifd_object *obj);
