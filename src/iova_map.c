@@ -941,7 +941,7 @@ void ifd_iova_map_visit_pages(struct ifd_iova_map *map,
 
 /**
  * ifd_iova_map_destroy() - unmap and unpin everything, free the map
- * @map: the map; no domain may be attached any more
+ * @map: the map; no domain may be attached any more, nor anyone else use it
  */
 void ifd_iova_map_destroy(struct ifd_iova_map *map)
 {
@@ -949,7 +949,9 @@ void ifd_iova_map_destroy(struct ifd_iova_map *map)
 	unsigned long unmapped;
 
 	WARN_ON(!list_empty(&map->domains));
-	ifd_iova_unmap_all(map, &unmapped);
+	/* Ours alone: an empty map needs neither its lock nor an unmap. */
+	if (!RB_EMPTY_ROOT(&map->areas.rb_root))
+		ifd_iova_unmap_all(map, &unmapped);
 	while ((node = interval_tree_iter_first(&map->reserved, 0,
 						ULONG_MAX))) {
 		interval_tree_remove(node, &map->reserved);
