@@ -16,7 +16,8 @@
  * Backings: 4k (anonymous memory, MADV_NOHUGEPAGE), thp (MADV_HUGEPAGE),
  * hugetlb (MAP_HUGETLB, 2 MiB).  For each, every round maps the whole buffer
  * with each target in turn and unmaps it.  Also: IOAS alloc+destroy rate
- * and each phase's latency (OBJ_ROUNDS rounds of OBJ_LOOPS), device attach
+ * and each phase's latency (OBJ_ROUNDS rounds of OBJ_LOOPS live at once per
+ * target, the targets taking turns every OBJ_CHUNK operations), device attach
  * latency (detached -> HWPT) and replace latency (HWPT -> HWPT).  Output:
  * one "BENCH impl=... metric=... value=... unit=..." line per measurement,
  * then the table
@@ -41,6 +42,7 @@
 #define BENCH_IOVA (1ULL << 32)
 #define OBJ_LOOPS 10000
 #define OBJ_ROUNDS 21
+#define OBJ_CHUNK 250
 #define ATTACH_LOOPS 100
 #define MAX_ROUNDS 64
 
@@ -320,29 +322,59 @@ static int bench_map(const char *backing, size_t len, int rounds,
 	return 0;
 }
 
-/*
- * One round of IOAS objects: @alloc_us and @destroy_us per operation, over
- * OBJ_LOOPS allocations followed by their destruction.
- */
-static int object_round(struct target *t, double *alloc_us,
-			double *destroy_us)
-{
-	static __u32 ids[OBJ_LOOPS];
-	double t0, t1;
-	int i;
+/* What a chunk of the object rounds does. */
+enum obj_op { OBJ_ALLOC, OBJ_DESTROY, OBJ_MISS, NR_OBJ_OPS };
 
-	/* Many live at once, as a VMM's objects are. */
-	t0 = now();
-	for (i = 0; i < OBJ_LOOPS; i++)
-		if (ifd2_ioas_alloc(t->fd, &ids[i]))
-			return -1;
-	t1 = now();
-	for (i = 0; i < OBJ_LOOPS; i++)
-		if (ifd2_destroy(t->fd, ids[i]))
-			return -1;
-	*alloc_us = (t1 - t0) * 1e6 / OBJ_LOOPS;
-	*destroy_us = (now() - t1) * 1e6 / OBJ_LOOPS;
-	return 0;
+/*
+ * OBJ_CHUNK operations @op on @t's IOASes @ids; microseconds taken.
+ * OBJ_MISS destroys an ID that names nothing: an ioctl's fixed cost.
+ */
+static double object_chunk(struct target *t, __u32 *ids, enum obj_op op)
+{
+	double t0 = now();
+	int i, rc;
+
+	for (i = 0; i < OBJ_CHUNK; i++) {
+		switch (op) {
+		case OBJ_ALLOC:
+			rc = ifd2_ioas_alloc(t->fd, &ids[i]);
+			break;
+		case OBJ_DESTROY:
+			rc = ifd2_destroy(t->fd, ids[i]);
+			break;
+		default:
+			rc = ifd2_destroy(t->fd, UINT32_MAX) != ENOENT;
+		}
+		if (rc)
+			return NAN;
+	}
+	return (now() - t0) * 1e6;
+}
+
+/*
+ * One round of IOAS objects for every target in @use: OBJ_LOOPS
+ * allocations each, then their destruction, then as many IOMMU_DESTROYs of
+ * an unknown ID, in chunks of OBJ_CHUNK that take turns between the
+ * targets, so both see the same moments of a noisy host.  Fills @us[op]
+ * (microseconds per operation) for each target.
+ */
+static void object_round(int r, const int *use,
+			 double us[NR_OBJ_OPS][T_LIMIT])
+{
+	static __u32 ids[T_LIMIT][OBJ_LOOPS];
+	int op, c, k, t;
+
+	memset(us, 0, sizeof(double[NR_OBJ_OPS][T_LIMIT]));
+	for (op = 0; op < NR_OBJ_OPS; op++)
+		for (c = 0; c < OBJ_LOOPS; c += OBJ_CHUNK)
+			for (k = 0; k < T_LIMIT; k++) {
+				t = in_turn(r + c / OBJ_CHUNK, k, T_LIMIT);
+				if (use[t])
+					us[op][t] += object_chunk(&targets[t],
+								  &ids[t][c],
+								  op) /
+						     OBJ_LOOPS;
+			}
 }
 
 /*
@@ -379,26 +411,29 @@ static void bench_objects(int rounds, const int *use)
 	static double rate[NR_TARGETS][OBJ_ROUNDS];
 	static double alloc[NR_TARGETS][OBJ_ROUNDS];
 	static double destroy[NR_TARGETS][OBJ_ROUNDS];
+	static double miss[NR_TARGETS][OBJ_ROUNDS];
 	static double att[NR_TARGETS][MAX_ROUNDS];
 	static double rep[NR_TARGETS][MAX_ROUNDS];
 	struct row *rate_row = new_row("IOAS alloc+destroy /s", 1);
 	struct row *alloc_row = new_row("IOAS alloc latency us", 0);
 	struct row *destroy_row = new_row("IOAS destroy latency us", 0);
+	struct row *miss_row = new_row("ioctl floor (ENOENT) us", 0);
 	struct row *att_row = new_row("attach latency us", 0);
 	struct row *rep_row = new_row("replace latency us", 0);
 	int r, i, t;
 
 	/* Cheap enough for many more rounds than the maps get. */
-	for (r = 0; r < OBJ_ROUNDS; r++)
-		for (i = 0; i < T_LIMIT; i++) {
-			t = in_turn(r, i, T_LIMIT);
-			if (!use[t])
-				continue;
-			if (object_round(&targets[t], &alloc[t][r],
-					 &destroy[t][r]))
-				alloc[t][r] = destroy[t][r] = NAN;
+	for (r = 0; r < OBJ_ROUNDS; r++) {
+		double us[NR_OBJ_OPS][T_LIMIT];
+
+		object_round(r, use, us);
+		for (t = 0; t < T_LIMIT; t++) {
+			alloc[t][r] = us[OBJ_ALLOC][t];
+			destroy[t][r] = us[OBJ_DESTROY][t];
+			miss[t][r] = us[OBJ_MISS][t];
 			rate[t][r] = 1e6 / (alloc[t][r] + destroy[t][r]);
 		}
+	}
 	for (r = 0; r < rounds; r++)
 		for (i = 0; i < T_LIMIT; i++) {
 			t = in_turn(r, i, T_LIMIT);
@@ -416,6 +451,8 @@ static void bench_objects(int rounds, const int *use)
 		       median(alloc[t], OBJ_ROUNDS), "us");
 		report(destroy_row, t, "ioas_destroy_us",
 		       median(destroy[t], OBJ_ROUNDS), "us");
+		report(miss_row, t, "ioctl_floor_us",
+		       median(miss[t], OBJ_ROUNDS), "us");
 		report(att_row, t, "attach_us", median(att[t], rounds), "us");
 		report(rep_row, t, "replace_us", median(rep[t], rounds), "us");
 	}
