@@ -226,6 +226,17 @@ static long ifd_pin_mm(struct mm_struct *mm, unsigned long addr,
 	return got;
 }
 
+/* How many of the @n pages at @batch follow the first one physically. */
+static long ifd_contig_pages(struct page **batch, long n)
+{
+	unsigned long pfn = page_to_pfn(batch[0]);
+	long i = 1;
+
+	while (i < n && page_to_pfn(batch[i]) == pfn + i)
+		i++;
+	return i;
+}
+
 static int ifd_pin_user_range(struct ifd_pages *pages, void *arg)
 {
 	unsigned int gup_flags = FOLL_LONGTERM |
@@ -237,7 +248,7 @@ static int ifd_pin_user_range(struct ifd_pages *pages, void *arg)
 	while (done < pages->npages) {
 		unsigned long want = min_t(unsigned long, pages->npages - done,
 					   READ_ONCE(ifd_pin_batch));
-		long i, got;
+		long i, n, got;
 
 		got = ifd_pin_mm(pages->mm, first + (done << PAGE_SHIFT), want,
 				 gup_flags, batch);
@@ -245,8 +256,11 @@ static int ifd_pin_user_range(struct ifd_pages *pages, void *arg)
 			rc = got ?: -EFAULT;
 			break;
 		}
-		for (i = 0; i < got; i++)
-			ifd_runs_add(pages, page_to_pfn(batch[i]), 1);
+		/* One call per physically contiguous stretch of the batch. */
+		for (i = 0; i < got; i += n) {
+			n = ifd_contig_pages(batch + i, got - i);
+			ifd_runs_add(pages, page_to_pfn(batch[i]), n);
+		}
 		done += got;
 		cond_resched();
 	}
