@@ -503,7 +503,7 @@ static void print_table(void)
 int main(int argc, char **argv)
 {
 	const char *backings = "4k,thp,hugetlb", *want = NULL;
-	int rounds = 5, opt, rc = 0, use[NR_TARGETS] = {}, t, any = 0;
+	int rounds = 11, opt, rc = 0, use[NR_TARGETS] = {}, t, any = 0;
 	size_t mib = 1024;
 	char *list, *b;
 
