@@ -391,4 +391,207 @@ struct iommu_hw_queue_alloc {
 
 #define IOMMU_HW_QUEUE_ALLOC _IO(IOMMUFD_TYPE, IOMMUFD_CMD_HW_QUEUE_ALLOC)
 
+/*
+ * IOMMU_VFIO_IOAS - which IOAS the VFIO type1 container ioctls on this file
+ * act on: @op GET returns it in @ioas_id (ENOENT if none), SET makes
+ * @ioas_id that IOAS, CLEAR forgets it.
+ */
+enum iommufd_vfio_ioas_op {
+	IOMMU_VFIO_IOAS_GET = 0,
+	IOMMU_VFIO_IOAS_SET = 1,
+	IOMMU_VFIO_IOAS_CLEAR = 2,
+};
+
+struct iommu_vfio_ioas {
+	__u32 size;
+	__u32 ioas_id;
+	__u16 op;
+	__u16 __reserved;
+};
+
+#define IOMMU_VFIO_IOAS _IO(IOMMUFD_TYPE, IOMMUFD_CMD_VFIO_IOAS)
+
+/*
+ * IOMMU_HWPT_SET_DIRTY_TRACKING - start (flag ENABLE) or stop recording
+ * which IOVAs devices write through paging HWPT @hwpt_id; the HWPT must
+ * have been allocated with IOMMU_HWPT_ALLOC_DIRTY_TRACKING.
+ */
+enum iommufd_hwpt_set_dirty_tracking_flags {
+	IOMMU_HWPT_DIRTY_TRACKING_ENABLE = 1,
+};
+
+struct iommu_hwpt_set_dirty_tracking {
+	__u32 size;
+	__u32 flags;
+	__u32 hwpt_id;
+	__u32 __reserved;
+};
+
+#define IOMMU_HWPT_SET_DIRTY_TRACKING \
+	_IO(IOMMUFD_TYPE, IOMMUFD_CMD_HWPT_SET_DIRTY_TRACKING)
+
+/*
+ * IOMMU_HWPT_GET_DIRTY_BITMAP - one bit per @page_size of [@iova, @iova +
+ * @length) of HWPT @hwpt_id, set where a device wrote, into the user bitmap
+ * at @data (bits for clean pages are left as they were).  The record is
+ * cleared as it is read unless flag NO_CLEAR is given.
+ */
+enum iommufd_hwpt_get_dirty_bitmap_flags {
+	IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR = 1,
+};
+
+struct iommu_hwpt_get_dirty_bitmap {
+	__u32 size;
+	__u32 hwpt_id;
+	__u32 flags;
+	__u32 __reserved;
+	__aligned_u64 iova;
+	__aligned_u64 length;
+	__aligned_u64 page_size;
+	__aligned_u64 data;
+};
+
+#define IOMMU_HWPT_GET_DIRTY_BITMAP \
+	_IO(IOMMUFD_TYPE, IOMMUFD_CMD_HWPT_GET_DIRTY_BITMAP)
+
+/*
+ * IOMMU_HWPT_INVALIDATE - hand a nested HWPT or a vIOMMU (@hwpt_id) an
+ * array of @entry_num driver-format requests (@data_type), @entry_len bytes
+ * each, at @data_uptr.  On return @entry_num is how many were handled,
+ * also when the call fails part way.
+ */
+enum iommu_hwpt_invalidate_data_type {
+	IOMMU_HWPT_INVALIDATE_DATA_VTD_S1 = 0,
+	IOMMU_VIOMMU_INVALIDATE_DATA_ARM_SMMUV3 = 1,
+};
+
+/* Flags of a VT-d stage-1 request. */
+enum iommu_hwpt_vtd_s1_invalidate_flags {
+	IOMMU_VTD_INV_FLAGS_LEAF = 1 << 0,	/* only the leaf entries */
+};
+
+/* A VT-d stage-1 request: @npages pages from @addr (all: U64_MAX). */
+struct iommu_hwpt_vtd_s1_invalidate {
+	__aligned_u64 addr;
+	__aligned_u64 npages;
+	__u32 flags;
+	__u32 __reserved;
+};
+
+/* An SMMUv3 command queue entry, as the guest wrote it. */
+struct iommu_viommu_arm_smmuv3_invalidate {
+	__aligned_le64 cmd[2];
+};
+
+struct iommu_hwpt_invalidate {
+	__u32 size;
+	__u32 hwpt_id;
+	__aligned_u64 data_uptr;
+	__u32 data_type;
+	__u32 entry_len;
+	__u32 entry_num;
+	__u32 __reserved;
+};
+
+#define IOMMU_HWPT_INVALIDATE _IO(IOMMUFD_TYPE, IOMMUFD_CMD_HWPT_INVALIDATE)
+
+/*
+ * IOMMU_FAULT_QUEUE_ALLOC - a queue for the I/O page faults of the HWPTs
+ * allocated with its ID as @fault_id (flag IOMMU_HWPT_FAULT_ID_VALID).
+ * Its ID and a file are returned: read() gives struct iommu_hwpt_pgfault
+ * records, a fault group at a time; write() takes struct
+ * iommu_hwpt_page_response answers, matched by @cookie.
+ */
+struct iommu_fault_alloc {
+	__u32 size;
+	__u32 flags;
+	__u32 out_fault_id;
+	__u32 out_fault_fd;
+};
+
+#define IOMMU_FAULT_QUEUE_ALLOC \
+	_IO(IOMMUFD_TYPE, IOMMUFD_CMD_FAULT_QUEUE_ALLOC)
+
+enum iommu_hwpt_pgfault_flags {
+	IOMMU_PGFAULT_FLAGS_PASID_VALID = 1 << 0,	/* @pasid is used */
+	IOMMU_PGFAULT_FLAGS_LAST_PAGE = 1 << 1,	/* ends its group */
+};
+
+enum iommu_hwpt_pgfault_perm {
+	IOMMU_PGFAULT_PERM_READ = 1 << 0,
+	IOMMU_PGFAULT_PERM_WRITE = 1 << 1,
+	IOMMU_PGFAULT_PERM_EXEC = 1 << 2,
+	IOMMU_PGFAULT_PERM_PRIV = 1 << 3,
+};
+
+/* One faulting access of device @dev_id, @length bytes at @addr. */
+struct iommu_hwpt_pgfault {
+	__u32 flags;
+	__u32 dev_id;
+	__u32 pasid;
+	__u32 grpid;
+	__u32 perm;
+	__u32 __reserved;
+	__aligned_u64 addr;
+	__u32 length;
+	__u32 cookie;
+};
+
+enum iommufd_page_response_code {
+	IOMMUFD_PAGE_RESP_SUCCESS = 0,
+	IOMMUFD_PAGE_RESP_INVALID = 1,
+};
+
+/* The answer to the fault group whose last record carried @cookie. */
+struct iommu_hwpt_page_response {
+	__u32 cookie;
+	__u32 code;
+};
+
+/*
+ * IOMMU_VEVENTQ_ALLOC - a queue of up to @veventq_depth events of @type
+ * that vIOMMU @viommu_id reports.  Its ID and a read-only file are
+ * returned; each read() record is a struct iommufd_vevent_header followed
+ * by the type's event.  Headers number the events in sequence; when the
+ * queue overflowed, a header with flag LOST_EVENTS (and no event after it)
+ * says so.
+ */
+enum iommu_veventq_flag {
+	IOMMU_VEVENTQ_FLAG_LOST_EVENTS = 1U << 0,
+};
+
+struct iommufd_vevent_header {
+	__u32 flags;
+	__u32 sequence;
+};
+
+enum iommu_veventq_type {
+	IOMMU_VEVENTQ_TYPE_DEFAULT = 0,
+	IOMMU_VEVENTQ_TYPE_ARM_SMMUV3 = 1,
+	IOMMU_VEVENTQ_TYPE_TEGRA241_CMDQV = 2,
+};
+
+/* IOMMU_VEVENTQ_TYPE_ARM_SMMUV3: an event queue entry for the guest. */
+struct iommu_vevent_arm_smmuv3 {
+	__aligned_le64 evt[4];
+};
+
+/* IOMMU_VEVENTQ_TYPE_TEGRA241_CMDQV: which virtual queues saw errors. */
+struct iommu_vevent_tegra241_cmdqv {
+	__aligned_le64 lvcmdq_err_map[2];
+};
+
+struct iommu_veventq_alloc {
+	__u32 size;
+	__u32 flags;
+	__u32 viommu_id;
+	__u32 type;
+	__u32 veventq_depth;
+	__u32 out_veventq_id;
+	__u32 out_veventq_fd;
+	__u32 __reserved;
+};
+
+#define IOMMU_VEVENTQ_ALLOC _IO(IOMMUFD_TYPE, IOMMUFD_CMD_VEVENTQ_ALLOC)
+
 #endif /* _UAPI_IOMMUFD2_IOMMUFD_H */
