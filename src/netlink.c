@@ -91,6 +91,10 @@ static u32 ifd_nl_type(enum ifd_obj_type type)
 		return IOMMUFD2_OBJ_HWPT_NESTED;
 	case IFD_OBJ_FAULT:
 		return IOMMUFD2_OBJ_FAULT;
+	case IFD_OBJ_VEVENTQ:
+		return IOMMUFD2_OBJ_VEVENTQ;
+	case IFD_OBJ_HW_QUEUE:
+		return IOMMUFD2_OBJ_HW_QUEUE;
 	default:
 		return 0;	/* internal types are not shown */
 	}
@@ -116,41 +120,50 @@ static int ifd_nl_put_link(struct sk_buff *skb, u32 kind, u32 id, u32 pasid,
 /* Links readable under the table lock (the objects linked to are live). */
 static int ifd_nl_put_links(struct sk_buff *skb, struct ifd_object *obj)
 {
-	struct ifd_access *access;
+	struct ifd_object *to = NULL;
 	struct ifd_vdevice *vdev;
 	struct ifd_ioas *ioas;
+	u32 kind = 0;
 
 	switch (obj->ops->type) {
 	case IFD_OBJ_HWPT_PAGING:
-		return ifd_nl_put_link(skb, IOMMUFD2_LINK_IOAS,
-				       container_of(obj, struct ifd_hwpt,
-						    obj)->ioas->obj.id, 0,
-				       false);
+		kind = IOMMUFD2_LINK_IOAS;
+		to = &container_of(obj, struct ifd_hwpt, obj)->ioas->obj;
+		break;
 	case IFD_OBJ_HWPT_NESTED:
-		return ifd_nl_put_link(skb, IOMMUFD2_LINK_HWPT,
-				       container_of(obj, struct ifd_hwpt,
-						    obj)->parent->obj.id, 0,
-				       false);
+		kind = IOMMUFD2_LINK_HWPT;
+		to = &container_of(obj, struct ifd_hwpt, obj)->parent->obj;
+		break;
 	case IFD_OBJ_VIOMMU:
-		return ifd_nl_put_link(skb, IOMMUFD2_LINK_HWPT,
-				       container_of(obj, struct ifd_viommu,
-						    obj)->hwpt->obj.id, 0,
-				       false);
+		kind = IOMMUFD2_LINK_HWPT;
+		to = &container_of(obj, struct ifd_viommu, obj)->hwpt->obj;
+		break;
 	case IFD_OBJ_VDEVICE:
 		vdev = container_of(obj, struct ifd_vdevice, obj);
 		if (ifd_nl_put_link(skb, IOMMUFD2_LINK_VIOMMU,
 				    vdev->viommu->obj.id, 0, false))
 			return -EMSGSIZE;
-		return ifd_nl_put_link(skb, IOMMUFD2_LINK_DEVICE,
-				       vdev->idev->obj.id, 0, false);
+		kind = IOMMUFD2_LINK_DEVICE;
+		to = &vdev->idev->obj;
+		break;
+	case IFD_OBJ_VEVENTQ:
+		kind = IOMMUFD2_LINK_VIOMMU;
+		to = &ifd_veventq_viommu(obj)->obj;
+		break;
+	case IFD_OBJ_HW_QUEUE:
+		kind = IOMMUFD2_LINK_VIOMMU;
+		to = &container_of(obj, struct ifd_hw_queue, obj)->viommu->obj;
+		break;
 	case IFD_OBJ_ACCESS:
-		access = container_of(obj, struct ifd_access, obj);
-		ioas = READ_ONCE(access->ioas_unpin);
-		return ioas ? ifd_nl_put_link(skb, IOMMUFD2_LINK_IOAS,
-					      ioas->obj.id, 0, false) : 0;
+		ioas = READ_ONCE(container_of(obj, struct ifd_access,
+					      obj)->ioas_unpin);
+		kind = IOMMUFD2_LINK_IOAS;
+		to = ioas ? &ioas->obj : NULL;
+		break;
 	default:
-		return 0;
+		break;
 	}
+	return to ? ifd_nl_put_link(skb, kind, to->id, 0, false) : 0;
 }
 
 /* Attachments of a device, under its group's lock. */

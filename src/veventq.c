@@ -245,6 +245,17 @@ static void ifd_veventq_destroy(struct ifd_object *obj)
 	ifd_object_release(&viommu->obj);
 }
 
+/**
+ * ifd_veventq_viommu() - the vIOMMU a vEVENTQ reports for
+ * @obj: a published vEVENTQ object
+ *
+ * Return: its vIOMMU, which the queue holds for its whole life.
+ */
+struct ifd_viommu *ifd_veventq_viommu(struct ifd_object *obj)
+{
+	return container_of(obj, struct ifd_veventq, obj)->viommu;
+}
+
 static const struct ifd_object_ops ifd_veventq_ops = {
 	.type = IFD_OBJ_VEVENTQ,
 	.destroy = ifd_veventq_destroy,

@@ -36,6 +36,8 @@ static const char *const type_names[] = {
 	[IOMMUFD2_OBJ_ACCESS] = "access",
 	[IOMMUFD2_OBJ_HWPT_NESTED] = "hwpt_nested",
 	[IOMMUFD2_OBJ_FAULT] = "fault",
+	[IOMMUFD2_OBJ_VEVENTQ] = "veventq",
+	[IOMMUFD2_OBJ_HW_QUEUE] = "hw_queue",
 };
 
 static const char *const state_names[] = {

@@ -100,6 +100,7 @@ struct ifd_hw_queue {
 };
 
 void ifd_device_retire_vdevice(struct ifd_device *idev);
+struct ifd_viommu *ifd_veventq_viommu(struct ifd_object *obj);
 int ifd_viommu_init(void);
 void ifd_viommu_exit(void);
 

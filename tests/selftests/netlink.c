@@ -15,6 +15,7 @@
 #include "kselftest_harness.h"
 #include "ifd2_mock.h"
 #include "iommufd2/iommufd2_nl.h"
+#include "iommufd2/iommufd_test.h"
 
 #define TOOL "/bin/iommufd2ctl"
 
@@ -47,6 +48,19 @@ static bool has(const char *out, const char *fmt, ...)
 	return out && strstr(out, want);
 }
 
+/* @links is what the JSON object of @type @id lists as its links. */
+static bool links_are(const char *out, __u32 id, const char *type,
+		      const char *links)
+{
+	char want[64];
+	const char *p;
+
+	snprintf(want, sizeof(want), "\"id\":%u,\"type\":\"%s\"", id, type);
+	p = out ? strstr(out, want) : NULL;
+	p = p ? strstr(p, "\"links\":") : NULL;
+	return p && !strncmp(p + strlen("\"links\":"), links, strlen(links));
+}
+
 TEST(show_matches_objects)
 {
 	struct mock_dev_create c = {};
@@ -56,9 +70,20 @@ TEST(show_matches_objects)
 	struct iommu_viommu_alloc v = { .size = sizeof(v),
 					.type = MOCK_VIOMMU_TYPE_SELFTEST };
 	struct iommu_vdevice_alloc vd = { .size = sizeof(vd), .virt_id = 9 };
+	struct iommu_veventq_alloc eq = {
+		.size = sizeof(eq),
+		.type = IOMMU_VEVENTQ_TYPE_SELFTEST,
+		.veventq_depth = 2,
+	};
+	struct iommu_hw_queue_alloc hq = {
+		.size = sizeof(hq),
+		.type = IOMMU_HW_QUEUE_TYPE_SELFTEST,
+		.length = getpagesize(),
+	};
 	int fd = ifd2_open(), mfd = open(MOCK_DEV, O_RDWR), st;
-	__u32 ioas, ioas2;
-	char args[64], *out;
+	__u64 queue_iova = 0x400000;
+	__u32 ioas, ioas2, *queue = ifd2_pages(1);
+	char args[64], to_viommu[64], *out;
 
 	if (mfd < 0)
 		SKIP(return, "no mock IOMMU");
@@ -82,6 +107,14 @@ TEST(show_matches_objects)
 	vd.viommu_id = v.out_viommu_id;
 	vd.dev_id = b.out_dev_id;
 	ASSERT_EQ(0, ifd2_ioctl(fd, IOMMU_VDEVICE_ALLOC, &vd));
+	eq.viommu_id = v.out_viommu_id;
+	ASSERT_EQ(0, ifd2_ioctl(fd, IOMMU_VEVENTQ_ALLOC, &eq));
+	ASSERT_NE(NULL, queue);
+	ASSERT_EQ(0, ifd2_map(fd, ioas, queue, getpagesize(), &queue_iova,
+			      IFD2_FIXED));
+	hq.viommu_id = v.out_viommu_id;
+	hq.nesting_parent_iova = queue_iova;
+	ASSERT_EQ(0, ifd2_ioctl(fd, IOMMU_HW_QUEUE_ALLOC, &hq));
 
 	snprintf(args, sizeof(args), "--json --pid %d show", getpid());
 	out = run_tool(args, &st);
@@ -102,7 +135,13 @@ TEST(show_matches_objects)
 			b.out_dev_id));
 	EXPECT_TRUE(has(out, "\"name\":\"iommufd2-mock-dev.%u\"",
 			c.out_index));
+	/* Event and HW queues show, each pointing at its vIOMMU. */
+	snprintf(to_viommu, sizeof(to_viommu),
+		 "[{\"kind\":\"viommu\",\"id\":%u}]", v.out_viommu_id);
+	EXPECT_TRUE(links_are(out, eq.out_veventq_id, "veventq", to_viommu));
+	EXPECT_TRUE(links_are(out, hq.out_hw_queue_id, "hw_queue", to_viommu));
 	free(out);
+	close(eq.out_veventq_fd);
 
 	/* After unbind the vDevice is a tombstone, the device is gone. */
 	ASSERT_EQ(0, ifd2_ioctl(mfd, MOCK_UNBIND, &c.out_index));

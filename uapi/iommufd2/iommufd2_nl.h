@@ -78,6 +78,8 @@ enum iommufd2_nl_obj_type {
 	IOMMUFD2_OBJ_ACCESS,
 	IOMMUFD2_OBJ_HWPT_NESTED,
 	IOMMUFD2_OBJ_FAULT,
+	IOMMUFD2_OBJ_VEVENTQ,
+	IOMMUFD2_OBJ_HW_QUEUE,
 };
 
 enum iommufd2_nl_obj_state {
@@ -91,7 +93,7 @@ enum iommufd2_nl_link {
 	IOMMUFD2_LINK_IOAS = 1,		/* HWPT or access -> its IOAS */
 	IOMMUFD2_LINK_HWPT,		/* vIOMMU or nested HWPT -> its parent */
 	IOMMUFD2_LINK_ATTACHED,		/* device -> HWPT, per PASID */
-	IOMMUFD2_LINK_VIOMMU,		/* vDevice -> its vIOMMU */
+	IOMMUFD2_LINK_VIOMMU,		/* vDevice, vEVENTQ, HW queue -> vIOMMU */
 	IOMMUFD2_LINK_DEVICE,		/* vDevice -> its device */
 	IOMMUFD2_LINK_VDEVICE,		/* device -> its vDevice */
 };
