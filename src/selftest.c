@@ -2,10 +2,11 @@
 /*
  * Self-test of the object table, run at module load with selftest=1.
  *
- * It drives the parts userspace cannot reach directly yet: reserved slots,
- * kernel-initiated removal that waits for in-flight users, tombstones, and
- * the dependency-ordered release of a closing context.  Results go to the
- * kernel log as KTAP ("ok N - name"), and a failure fails the module load.
+ * It drives the parts userspace cannot reach directly yet: objects being
+ * built, kernel-initiated removal that waits for in-flight users,
+ * tombstones, and the dependency-ordered release of a closing context.
+ * Results go to the kernel log as KTAP ("ok N - name"), and a failure
+ * fails the module load.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
