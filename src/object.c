@@ -202,7 +202,7 @@ static bool ifd_object_published_locked(struct ifd_ctx *ctx,
 					struct ifd_object *obj)
 {
 	return xa_load(&ctx->objects, obj->id) == obj &&
-	       refcount_read(&obj->shortterm);
+	       ifd_entry_published(obj);
 }
 
 static void ifd_object_teardown(struct ifd_object *obj)
