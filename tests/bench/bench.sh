@@ -61,9 +61,9 @@ check-upstream)
 esac
 
 need_root_user
-"$BENCH_DIR/provision.sh" || exit 1
+with_cache_lock provision "$BENCH_DIR/provision.sh" || exit 1
 if [ "$mode" = check-debug ]; then
-	IOMMUFD2_KERNEL_DIR=$("$BENCH_DIR/kernel.sh" debug) || exit 1
+	IOMMUFD2_KERNEL_DIR=$(with_cache_lock kernel-debug "$BENCH_DIR/kernel.sh" debug) || exit 1
 	export IOMMUFD2_KERNEL_DIR
 	# Our suites.  Upstream's harness kills a case after 30 s, which
 	# KASAN under TCG makes upstream iommufd itself overrun; ask for
@@ -74,7 +74,7 @@ if [ "$mode" = check-debug ]; then
 	mode=check
 fi
 if [ "$mode" = check-baseline ] || [ "$mode" = compare ]; then
-	IOMMUFD2_KERNEL_DIR=$("$BENCH_DIR/kernel.sh" ref) || exit 1
+	IOMMUFD2_KERNEL_DIR=$(with_cache_lock kernel-ref "$BENCH_DIR/kernel.sh" ref) || exit 1
 	export IOMMUFD2_KERNEL_DIR
 	[ "$mode" = compare ] && mode=bench || mode=check-upstream
 fi

@@ -21,16 +21,26 @@ copy_sources() {
 	make -s -C "$1" KDIR=/nonexistent clean >/dev/null 2>&1 || true
 }
 
+# dkms installs into the shared root: one work tree at a time, and the
+# installed modules are copied out for this tree's VMs before the next.
+dkms_install() {
+	copy_sources "$ROOT/usr/src/iommufd2-$ver"
+	in_root bash -c "
+		set -e
+		dkms remove -m iommufd2 -v $ver --all >/dev/null 2>&1 || true
+		dkms add -m iommufd2 -v $ver
+		dkms build -m iommufd2 -v $ver -k $krel
+		dkms install -m iommufd2 -v $ver -k $krel --force
+		dkms status -m iommufd2
+	" >"$BUILD/dkms.log" 2>&1 || return 1
+	rm -rf "$BUILD/dkms" && mkdir -p "$BUILD/dkms"
+	cp "$ROOT"/lib/modules/"$krel"/updates/dkms/iommufd2*.ko* "$BUILD/dkms/"
+}
 log "dkms: installing iommufd2/$ver for $krel"
-copy_sources "$ROOT/usr/src/iommufd2-$ver"
-in_root bash -c "
-	set -e
-	dkms remove -m iommufd2 -v $ver --all >/dev/null 2>&1 || true
-	dkms add -m iommufd2 -v $ver
-	dkms build -m iommufd2 -v $ver -k $krel
-	dkms install -m iommufd2 -v $ver -k $krel --force
-	dkms status -m iommufd2
-" >"$BUILD/dkms.log" 2>&1 || { tail -n 30 "$BUILD/dkms.log" >&2; die "dkms failed (build/dkms.log)"; }
+export -f dkms_install copy_sources in_root
+export ROOT BUILD REPO ver krel
+with_cache_lock dkms bash -c dkms_install ||
+	{ tail -n 30 "$BUILD/dkms.log" >&2; die "dkms failed (build/dkms.log)"; }
 grep -E '^iommufd2/' "$BUILD/dkms.log" | sed 's/^/[bench] dkms status: /' >&2
 
 if [ -n "${IOMMUFD2_KERNEL_DIR:-}" ]; then

@@ -30,6 +30,16 @@ ROOT=$CACHE/trixie-$ROOT_KEY
 log() { printf '[bench] %s\n' "$*" >&2; }
 die() { printf '[bench] error: %s\n' "$*" >&2; exit 1; }
 
+# Run "$@" holding the cache-wide lock NAME ($CACHE/NAME.lock), so bench
+# runs from several work trees on one machine take turns at what they share
+# (provisioning the root, dkms in it, building a cached kernel).
+with_cache_lock() {
+	local name=$1
+	shift
+	mkdir -p "$CACHE"
+	flock "$CACHE/$name.lock" "$@"
+}
+
 need_root_user() {
 	[ "$(id -u)" = 0 ] || die "the bench needs root (mmdebstrap, chroot)"
 }

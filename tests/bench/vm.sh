@@ -100,7 +100,7 @@ pack_initramfs() {
 			"$dir/lib/modules/"
 	else
 		for m in iommufd2 iommufd2_pci; do
-			mod=$(ls "$ROOT"/lib/modules/"$krel"/updates/dkms/$m.ko* 2>/dev/null | head -n1)
+			mod=$(ls "$BUILD"/dkms/$m.ko* 2>/dev/null | head -n1)
 			[ -f "$mod" ] || die "$m is not dkms-installed for $krel"
 			add_module "$mod" "$dir/lib/modules/$m.ko"
 		done
