@@ -61,7 +61,7 @@ check-upstream)
 esac
 
 need_root_user
-with_cache_lock provision "$BENCH_DIR/provision.sh" || exit 1
+with_cache_lock "provision-$ROOT_KEY" "$BENCH_DIR/provision.sh" || exit 1
 if [ "$mode" = check-debug ]; then
 	IOMMUFD2_KERNEL_DIR=$(with_cache_lock kernel-debug "$BENCH_DIR/kernel.sh" debug) || exit 1
 	export IOMMUFD2_KERNEL_DIR

@@ -83,7 +83,7 @@ root_kernel_pkgversion() {
 }
 
 # Machine variants, in the order `check` runs them.
-ALL_MACHINES="vtd vtd-fs virtio"
+ALL_MACHINES="vtd vtd-fs virtio vtd-group"
 
 # The dkms package version, from dkms.conf.
 dkms_version() {

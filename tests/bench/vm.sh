@@ -11,7 +11,8 @@
 #             the kernel's own /dev/iommu; "differential": diff_run between
 #             upstream and iommufd2; "upstream": upstream's selftests
 #             against /dev/iommufd2; default: ours and upstream on vtd,
-#             ours elsewhere), then unloads the modules
+#             ours elsewhere; IOMMUFD2_TESTS="races core" narrows
+#             "ours" to those test programs), then unloads the modules
 #      shell  gives an interactive shell on this terminal
 #
 # The guest writes its kernel console to build/MACHINE/console.log (ttyS0)
@@ -42,6 +43,10 @@ machine_args() {
 
 	GUEST_MODULES=
 	KERNEL_ARGS=
+	MODULE_ARGS=
+	MACHINE_TESTS=
+	local devices="-device iommu-testdev
+		-device edu,dma_mask=0xffffffffffffffff"
 	case $1 in
 	vtd)	# Intel VT-d, second-stage (default) page tables
 		iommu=$vtd
@@ -49,14 +54,24 @@ machine_args() {
 	vtd-fs)	# Intel VT-d, first-stage page tables
 		iommu="$vtd,fsts=on"
 		KERNEL_ARGS="intel_iommu=on" ;;
-	virtio)	# virtio-iommu; devices behind it wait for its module
+	virtio)	# virtio-iommu; devices behind it wait for its module.  No
+		# interrupt remapping: binding a PCI device needs the
+		# administrator's allow_unsafe_interrupts (msi_isolation checks
+		# the refusal without it).
 		iommu="-device virtio-iommu-pci"
-		GUEST_MODULES="virtio-iommu" ;;
+		GUEST_MODULES="virtio-iommu"
+		MODULE_ARGS="allow_unsafe_interrupts=1" ;;
+	vtd-group) # VT-d with two testdevs behind a PCIe-to-PCI bridge:
+		# one IOMMU group of two devices (requester ID aliasing)
+		iommu=$vtd
+		KERNEL_ARGS="intel_iommu=on"
+		devices="-device pcie-pci-bridge,id=pcibr
+			-device iommu-testdev,bus=pcibr,addr=1
+			-device iommu-testdev,bus=pcibr,addr=2"
+		MACHINE_TESTS="group devices msi_isolation" ;;
 	*)	die "unknown machine variant '$1' (known: $ALL_MACHINES)" ;;
 	esac
-	QEMU_ARGS="-M q35 $iommu
-		-device iommu-testdev
-		-device edu,dma_mask=0xffffffffffffffff"
+	QEMU_ARGS="-M q35 $iommu $devices"
 	# Side by side with upstream (ref kernel): a testdev for each.
 	[ -n "${IOMMUFD2_SIDE_BY_SIDE:-}" ] && QEMU_ARGS="$QEMU_ARGS
 		-device iommu-testdev"
@@ -122,9 +137,10 @@ pack_initramfs() {
 	cp "$BUILD"/guest/upstream/* "$dir/upstream/" 2>/dev/null
 	cp "$BUILD"/guest/differential/* "$dir/differential/" 2>/dev/null
 	cp "$BUILD"/guest/bin/* "$dir/bin/"
-	printf 'MODE=%s\nMACHINE=%s\nBENCH_ARGS="%s"\nSUITES="%s"\n' \
+	printf 'MODE=%s\nMACHINE=%s\nBENCH_ARGS="%s"\nSUITES="%s"\nTESTS="%s"\nMODULE_ARGS="%s"\n' \
 		"$mode" "$machine" "${IOMMUFD2_BENCH_ARGS:-}" \
 		"${IOMMUFD2_SUITES:-$(default_suites "$machine")}" \
+		"${IOMMUFD2_TESTS:-$MACHINE_TESTS}" "$MODULE_ARGS" \
 		>"$dir/etc/bench.conf"
 
 	in_root sh -c "cd /bench/${dir#"$REPO"/} && find . | cpio -o -H newc --quiet" |
