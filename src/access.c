@@ -58,7 +58,7 @@ struct ifd_access *iommufd2_access_create(struct ifd_ctx *ctx,
 	mutex_init(&access->lock);
 	INIT_LIST_HEAD(&access->pins);
 	/* The owner's reference: IOMMU_DESTROY of an access is EBUSY. */
-	ifd_object_hold(&access->obj);
+	ifd_object_hold_more(&access->obj);
 	*id = access->obj.id;
 	ifd_object_finalize(ctx, &access->obj);
 	return access;
@@ -109,11 +109,11 @@ static int ifd_access_change_ioas(struct ifd_access *access,
 		return -EBUSY;
 	if (cur == new)
 		return 0;
+	if (new && !ifd_object_tryhold(&new->obj))
+		return -ENOENT;
 
 	/* No new pins while moving; unpins still find ioas_unpin. */
 	access->ioas = NULL;
-	if (new)
-		ifd_object_hold(&new->obj);
 	if (cur) {
 		if (!list_empty(&access->pins) && access->ops->unmap) {
 			mutex_unlock(&access->lock);
@@ -121,10 +121,12 @@ static int ifd_access_change_ioas(struct ifd_access *access,
 			mutex_lock(&access->lock);
 		}
 		ifd_access_drop_pins(access);
-		ifd_object_release(&cur->obj);
 	}
+	/* Nothing (a link dump included) may find @cur once it is let go. */
 	access->ioas = new;
 	access->ioas_unpin = new;
+	if (cur)
+		ifd_object_release(&cur->obj);
 	return 0;
 }
 
@@ -344,7 +346,7 @@ int iommufd2_access_rw(struct ifd_access *access, unsigned long iova,
 	ioas = access->ioas;
 	/* Keep the IOAS across the copy, even if the access moves on. */
 	if (ioas)
-		refcount_inc(&ioas->obj.shortterm);
+		ifd_object_get_more(&ioas->obj);
 	mutex_unlock(&access->lock);
 	if (!ioas)
 		return -ENOENT;
@@ -368,7 +370,7 @@ EXPORT_SYMBOL_NS_GPL(iommufd2_access_rw, "IOMMUFD2");
  */
 bool ifd_access_tryget(struct ifd_access *access)
 {
-	return refcount_inc_not_zero(&access->obj.shortterm);
+	return ifd_object_tryget(&access->obj);
 }
 
 /**

@@ -100,7 +100,7 @@ static struct ifd_attach_handle *ifd_handle_alloc(struct ifd_device *idev,
 
 	handle = kzalloc_obj(*handle, GFP_KERNEL_ACCOUNT);
 	if (handle) {
-		handle->idev = idev;
+		handle->dev_id = idev->obj.id;
 		handle->hwpt = hwpt;
 	}
 	return handle;
@@ -124,6 +124,8 @@ static void ifd_attach_free(struct ifd_attach *att)
 /*
  * Attach @idev's @pasid to @hwpt.  The first device of the group makes the
  * hardware attachment; later ones must name the same HWPT (else EINVAL).
+ * The device's reference on @hwpt is taken first: an auto HWPT its last
+ * user is reaping right now is gone (ENOENT), never attached.
  */
 static int ifd_do_attach(struct ifd_device *idev, u32 pasid,
 			 struct ifd_hwpt *hwpt)
@@ -133,6 +135,8 @@ static int ifd_do_attach(struct ifd_device *idev, u32 pasid,
 	bool first = false;
 	int rc;
 
+	if (!ifd_object_tryhold(&hwpt->obj))
+		return -ENOENT;
 	mutex_lock(&igroup->lock);
 	rc = ifd_pasid_compat(idev, hwpt, pasid);
 	if (rc)
@@ -178,7 +182,6 @@ static int ifd_do_attach(struct ifd_device *idev, u32 pasid,
 			goto out_unreserve;
 		}
 	}
-	ifd_object_hold(&hwpt->obj);
 	mutex_unlock(&igroup->lock);
 	return 0;
 
@@ -191,6 +194,8 @@ out_free:
 		ifd_attach_free(att);
 out_unlock:
 	mutex_unlock(&igroup->lock);
+	/* Never the last reference: the ID's or a remover's claim remains. */
+	ifd_object_release(&hwpt->obj);
 	return rc;
 }
 
@@ -227,6 +232,11 @@ static struct ifd_hwpt *ifd_do_replace(struct ifd_device *idev, u32 pasid,
 	rc = ifd_pasid_compat(idev, hwpt, pasid);
 	if (rc)
 		goto out_unlock;
+	/* One reference per device; the first one proves @hwpt alive. */
+	if (!ifd_object_tryhold(&hwpt->obj)) {
+		rc = -ENOENT;
+		goto out_unlock;
+	}
 
 	/* Reserved regions move with the RID to the new IOAS. */
 	same_ioas = old->ioas == hwpt->ioas;
@@ -261,7 +271,8 @@ static struct ifd_hwpt *ifd_do_replace(struct ifd_device *idev, u32 pasid,
 	xa_for_each(&att->devices, index, cur) {
 		if (!same_ioas)
 			ifd_unreserve(cur, old, pasid);
-		ifd_object_hold(&hwpt->obj);
+		if (*nr_refs)
+			ifd_object_hold_more(&hwpt->obj);
 		(*nr_refs)++;
 	}
 	mutex_unlock(&igroup->lock);
@@ -271,6 +282,7 @@ out_unreserve:
 	if (!same_ioas)
 		xa_for_each(&att->devices, index, cur)
 			ifd_unreserve(cur, hwpt, pasid);
+	ifd_object_release(&hwpt->obj);
 out_unlock:
 	mutex_unlock(&igroup->lock);
 	return ERR_PTR(rc);
@@ -321,7 +333,8 @@ static int ifd_change_ioas(struct ifd_device *idev, u32 pasid,
 			continue;
 		old = ifd_change_hwpt(idev, pasid, hwpt, replace, &nr_refs);
 		rc = PTR_ERR_OR_ZERO(old);
-		if (rc == -EINVAL)
+		/* Not for this device, or on its way out: look further. */
+		if (rc == -EINVAL || rc == -ENOENT)
 			continue;
 		if (!rc)
 			*pt_id = hwpt->obj.id;
@@ -433,6 +446,12 @@ static struct ifd_hwpt *ifd_detach_locked(struct ifd_device *idev, u32 pasid)
 		ifd_hw_detach(idev, att, pasid);
 		xa_erase(&igroup->attaches, pasid);
 		ifd_attach_free(att);
+	} else if (att->handle->dev_id == idev->obj.id) {
+		unsigned long next = 0;
+
+		/* Faults now come from a device that is still attached. */
+		xa_find(&att->devices, &next, ULONG_MAX, XA_PRESENT);
+		WRITE_ONCE(att->handle->dev_id, next);
 	}
 	ifd_unreserve(idev, hwpt, pasid);
 	return hwpt;

@@ -24,6 +24,34 @@
 #include "iommufd2/ucmd.h"
 #include "iommufd2/viommu.h"
 
+/*
+ * A device whose group cannot isolate MSIs (no interrupt remapping, no
+ * MSI-validating irq domain) can raise any interrupt with a plain DMA
+ * write.  Such devices are refused unless the administrator says so,
+ * as with VFIO and upstream iommufd.
+ */
+static bool allow_unsafe_interrupts;
+module_param(allow_unsafe_interrupts, bool, 0644);
+MODULE_PARM_DESC(allow_unsafe_interrupts,
+		 "Bind devices whose IOMMU group cannot isolate MSIs (they can then trigger interrupts they were not given); default off");
+
+/* EPERM for a group without MSI isolation, unless allowed. */
+static int ifd_check_msi_isolation(struct device *dev,
+				   struct iommu_group *group, u32 flags)
+{
+	if ((flags & IOMMUFD2_BIND_SOFTWARE_DMA) ||
+	    iommu_group_has_isolated_msi(group))
+		return 0;
+	if (!READ_ONCE(allow_unsafe_interrupts)) {
+		dev_warn_ratelimited(dev,
+				     "its IOMMU group cannot isolate MSIs; iommufd2.allow_unsafe_interrupts=1 allows binding it anyway\n");
+		return -EPERM;
+	}
+	dev_warn_once(dev,
+		      "bound without MSI isolation (allow_unsafe_interrupts)\n");
+	return 0;
+}
+
 static struct ifd_group *ifd_group_get(struct ifd_ctx *ctx,
 				       struct iommu_group *group)
 {
@@ -107,7 +135,7 @@ struct ifd_device *ifd_device_get(struct ifd_ctx *ctx, u32 id)
 
 static struct ifd_device *ifd_device_bind(struct ifd_ctx *ctx,
 					  struct device *dev, u32 *id,
-					  bool keep_ctx_open)
+					  u32 flags)
 {
 	struct iommu_group *group;
 	struct ifd_group *igroup;
@@ -121,6 +149,9 @@ static struct ifd_device *ifd_device_bind(struct ifd_ctx *ctx,
 		rc = -EINVAL;
 		goto out_group;
 	}
+	rc = ifd_check_msi_isolation(dev, group, flags);
+	if (rc)
+		goto out_group;
 	/*
 	 * The core says EPERM when another owner holds the group; report it
 	 * as EBUSY, the group being busy (see README, divergences).
@@ -145,9 +176,10 @@ static struct ifd_device *ifd_device_bind(struct ifd_ctx *ctx,
 	idev->igroup = igroup;
 	idev->dev = dev;
 	spin_lock_init(&idev->vdev_lock);
-	idev->file = ctx->file && keep_ctx_open ? get_file(ctx->file) : NULL;
+	idev->file = ctx->file && !(flags & IOMMUFD2_BIND_OWNED) ?
+		     get_file(ctx->file) : NULL;
 	/* The binding driver's reference: IOMMU_DESTROY says EBUSY. */
-	ifd_object_hold(&idev->obj);
+	ifd_object_hold_more(&idev->obj);
 	*id = idev->obj.id;
 	ifd_object_finalize(ctx, &idev->obj);
 	ifd_nl_device_event(ctx, *id, dev_name(dev), IOMMUFD2_EVENT_BOUND);
@@ -172,34 +204,42 @@ out_group:
  * iommufd2_device_unbind().
  *
  * Return: the bound device or an ERR_PTR: -ENODEV (no IOMMU), -EINVAL (the
- * IOMMU cannot keep DMA cache coherent), -EBUSY (another owner holds the
- * group), -ENOMEM.
+ * IOMMU cannot keep DMA cache coherent), -EPERM (the group cannot isolate
+ * MSIs and the allow_unsafe_interrupts parameter is off), -EBUSY (another
+ * owner holds the group), -ENOMEM.
  */
 struct ifd_device *iommufd2_device_bind(struct ifd_ctx *ctx,
 					struct device *dev, u32 *id)
 {
-	return ifd_device_bind(ctx, dev, id, true);
+	return ifd_device_bind(ctx, dev, id, 0);
 }
 EXPORT_SYMBOL_NS_GPL(iommufd2_device_bind, "IOMMUFD2");
 
 /**
- * iommufd2_device_bind_owned() - bind a device for an object of the context
+ * iommufd2_device_bind_flags() - bind a device, with IOMMUFD2_BIND_* flags
  * @ctx: the context
  * @dev: the device
  * @id: receives the device's ID
+ * @flags: IOMMUFD2_BIND_OWNED for a binding owned by a driver object of
+ *	@ctx (destroyed with the context, which unbinds), which must not keep
+ *	the context's file open or the context could never close;
+ *	IOMMUFD2_BIND_SOFTWARE_DMA for a device whose DMA only kernel code
+ *	issues (it cannot forge an MSI write), exempt from the MSI isolation
+ *	check
  *
- * As iommufd2_device_bind(), for a binding owned by a driver object of @ctx
- * (destroyed with the context, which unbinds): the binding does not keep
- * the context's file open, or the context could never close.
+ * As iommufd2_device_bind() otherwise.
  *
- * Return: as iommufd2_device_bind().
+ * Return: as iommufd2_device_bind(), or -EINVAL for unknown @flags.
  */
-struct ifd_device *iommufd2_device_bind_owned(struct ifd_ctx *ctx,
-					      struct device *dev, u32 *id)
+struct ifd_device *iommufd2_device_bind_flags(struct ifd_ctx *ctx,
+					      struct device *dev, u32 *id,
+					      u32 flags)
 {
-	return ifd_device_bind(ctx, dev, id, false);
+	if (flags & ~(IOMMUFD2_BIND_OWNED | IOMMUFD2_BIND_SOFTWARE_DMA))
+		return ERR_PTR(-EINVAL);
+	return ifd_device_bind(ctx, dev, id, flags);
 }
-EXPORT_SYMBOL_NS_GPL(iommufd2_device_bind_owned, "IOMMUFD2");
+EXPORT_SYMBOL_NS_GPL(iommufd2_device_bind_flags, "IOMMUFD2");
 
 /**
  * iommufd2_device_get() - look up a bound device for an operation

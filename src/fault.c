@@ -127,7 +127,7 @@ static int ifd_fault_copy_group(struct iopf_group *group, char __user *buf)
 
 		msg = (struct iommu_hwpt_pgfault) {
 			.flags = prm->flags,
-			.dev_id = handle->idev->obj.id,
+			.dev_id = READ_ONCE(handle->dev_id),
 			.pasid = prm->pasid,
 			.grpid = prm->grpid,
 			.perm = prm->perm,

@@ -193,7 +193,10 @@ int ifd_cmd_hw_queue_alloc(struct ifd_ucmd *ucmd)
 		rc = PTR_ERR(hwq);
 		goto out_put;
 	}
-	ifd_object_hold(&viommu->obj);
+	if (!ifd_object_tryhold(&viommu->obj)) {
+		rc = -ENOENT;
+		goto out_abort;
+	}
 	hwq->viommu = viommu;
 	rc = ifd_hw_queue_pin(hwq, cmd->nesting_parent_iova, cmd->length,
 			      &base);

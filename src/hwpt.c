@@ -139,7 +139,7 @@ ifd_domain_alloc_user(struct device *dev, u32 flags,
  * Finalize or abort the result (abort with hwpt_lock still held).
  *
  * Return: the HWPT or an ERR_PTR: -EOPNOTSUPP for flags the driver does not
- * support, -EINVAL if the IOAS's mappings don't fit the domain.
+ * support, -EADDRINUSE if the IOAS's mappings don't fit the domain.
  */
 struct ifd_hwpt *ifd_hwpt_alloc_paging(struct ifd_ioas *ioas,
 				       struct ifd_device *idev, u32 flags,
@@ -159,7 +159,10 @@ struct ifd_hwpt *ifd_hwpt_alloc_paging(struct ifd_ioas *ioas,
 	if (IS_ERR(hwpt))
 		return hwpt;
 	hwpt->ctx = idev->ctx;
-	ifd_object_hold(&ioas->obj);
+	if (!ifd_object_tryhold(&ioas->obj)) {
+		ifd_object_abort(idev->ctx, &hwpt->obj);
+		return ERR_PTR(-ENOENT);
+	}
 	hwpt->ioas = ioas;
 	list_add_tail(&hwpt->ioas_link, &ioas->hwpts);
 	hwpt->pasid_compat = flags & IOMMU_HWPT_ALLOC_PASID;
@@ -211,7 +214,10 @@ static int ifd_hwpt_set_fault(struct ifd_ctx *ctx, struct ifd_hwpt *hwpt,
 
 	if (IS_ERR(fault))
 		return PTR_ERR(fault);
-	ifd_object_hold(&fault->obj);
+	if (!ifd_object_tryhold(&fault->obj)) {
+		ifd_object_put(&fault->obj);
+		return -ENOENT;
+	}
 	hwpt->fault = fault;
 	hwpt->domain->iopf_handler = ifd_fault_iopf_handler;
 	ifd_object_put(&fault->obj);

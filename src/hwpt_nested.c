@@ -119,11 +119,17 @@ struct ifd_hwpt *ifd_hwpt_alloc_nested(struct ifd_ctx *ctx,
 		return hwpt;
 	hwpt->ctx = ctx;
 	hwpt->pasid_compat = flags & IOMMU_HWPT_ALLOC_PASID;
-	ifd_object_hold(&parent->obj);
+	if (!ifd_object_tryhold(&parent->obj)) {
+		rc = -ENOENT;
+		goto out_abort;
+	}
 	hwpt->parent = parent;
 	hwpt->ioas = parent->ioas;
 	if (viommu) {
-		ifd_object_hold(&viommu->obj);
+		if (!ifd_object_tryhold(&viommu->obj)) {
+			rc = -ENOENT;
+			goto out_abort;
+		}
 		hwpt->viommu = viommu;
 		domain = viommu->vtype->alloc_domain_nested(idev->dev,
 							    parent->domain,

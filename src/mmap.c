@@ -92,7 +92,7 @@ void ifd_mmap_remove(struct ifd_ctx *ctx, u64 offset)
 static void ifd_mmap_vma_open(struct vm_area_struct *vma)
 {
 	/* A copy (fork) or a split: each VMA holds its own reference. */
-	ifd_object_hold(vma->vm_private_data);
+	ifd_object_hold_more(vma->vm_private_data);
 }
 
 static void ifd_mmap_vma_close(struct vm_area_struct *vma)

@@ -69,6 +69,11 @@ struct ifd_object *ifd_object_alloc_raw(struct ifd_ctx *ctx, size_t size,
 void ifd_object_finalize(struct ifd_ctx *ctx, struct ifd_object *obj)
 {
 	/*
+	 * Announced while still ours: once published, userspace may destroy
+	 * the (predictable) ID at once and @obj must not be read again.
+	 */
+	ifd_nl_object_event(ctx, obj, IOMMUFD2_EVENT_CREATED);
+	/*
 	 * The object is in its slot already; the base reference makes it
 	 * visible.  The lock orders the creator's stores before any lookup
 	 * that finds the reference.
@@ -76,7 +81,6 @@ void ifd_object_finalize(struct ifd_ctx *ctx, struct ifd_object *obj)
 	xa_lock(&ctx->objects);
 	refcount_set(&obj->shortterm, 1);
 	xa_unlock(&ctx->objects);
-	ifd_nl_object_event(ctx, obj, IOMMUFD2_EVENT_CREATED);
 }
 
 static void ifd_object_free(struct ifd_object *obj)
@@ -205,8 +209,48 @@ static bool ifd_object_published_locked(struct ifd_ctx *ctx,
 	       ifd_entry_published(obj);
 }
 
-static void ifd_object_teardown(struct ifd_object *obj)
+/*
+ * The removal claim (see include/iommufd2/object.h): with the table locked,
+ * @obj still in its slot and published, take @users from 1 to 0.  The caller
+ * unpublishes it in the same locked section.
+ */
+static bool ifd_object_claim_locked(struct ifd_ctx *ctx,
+				    struct ifd_object *obj)
 {
+	lockdep_assert_held(&ctx->objects.xa_lock);
+	return ifd_object_published_locked(ctx, obj) &&
+	       refcount_dec_if_one(&obj->users);
+}
+
+/* Unpublish a claimed object: empty its slot or leave a tombstone. */
+static void ifd_object_unpublish_locked(struct ifd_ctx *ctx,
+					struct ifd_object *obj, bool tombstone)
+{
+	if (tombstone) {
+		/* Overwrites an occupied slot: no allocation, no failure. */
+		__xa_store(&ctx->objects, obj->id,
+			   xa_mk_value(obj->ops->type), GFP_ATOMIC);
+		ifd_stats_tombstones(1);
+	} else {
+		__xa_erase(&ctx->objects, obj->id);
+	}
+}
+
+/*
+ * The claimant's last steps, with no lock held: announce, drop the base
+ * short-term reference and any extra the caller held, wait for the other
+ * in-flight users, tear down.
+ */
+static void ifd_object_finish_removal(struct ifd_ctx *ctx,
+				      struct ifd_object *obj,
+				      unsigned int extra_refs, u8 event)
+{
+	ifd_nl_object_event(ctx, obj, event);
+	while (extra_refs--)
+		refcount_dec(&obj->shortterm);
+	if (!refcount_dec_and_test(&obj->shortterm))
+		wait_var_event(&obj->shortterm,
+			       !refcount_read(&obj->shortterm));
 	obj->ops->destroy(obj);
 	ifd_object_free(obj);
 }
@@ -229,10 +273,8 @@ int ifd_object_hold_published(struct ifd_ctx *ctx, struct ifd_object *obj)
 	int rc = -ENOENT;
 
 	xa_lock(&ctx->objects);
-	if (ifd_object_published_locked(ctx, obj)) {
-		refcount_inc(&obj->users);
+	if (ifd_object_published_locked(ctx, obj) && ifd_object_tryhold(obj))
 		rc = 0;
-	}
 	xa_unlock(&ctx->objects);
 	return rc;
 }
@@ -258,15 +300,12 @@ int ifd_object_destroy_user(struct ifd_ctx *ctx, u32 id)
 		return -ENOENT;
 	}
 	/*
-	 * With the table locked no new short-term reference can appear, and
-	 * new long-term ones are only taken under a short-term one.
+	 * Lookups take their references under this lock, so an operation in
+	 * flight shows here; dependants show in @users, and the claim fails
+	 * on them without changing anything.
 	 */
-	if (!refcount_dec_if_one(&obj->shortterm)) {
-		xa_unlock(&ctx->objects);
-		return -EBUSY;
-	}
-	if (refcount_read(&obj->users) != 1) {
-		refcount_set(&obj->shortterm, 1);
+	if (refcount_read(&obj->shortterm) != 1 ||
+	    !refcount_dec_if_one(&obj->users)) {
 		xa_unlock(&ctx->objects);
 		return -EBUSY;
 	}
@@ -274,8 +313,7 @@ int ifd_object_destroy_user(struct ifd_ctx *ctx, u32 id)
 	xas_store(&xas, NULL);
 	xa_unlock(&ctx->objects);
 
-	ifd_nl_object_event(ctx, obj, IOMMUFD2_EVENT_DESTROYED);
-	ifd_object_teardown(obj);
+	ifd_object_finish_removal(ctx, obj, 0, IOMMUFD2_EVENT_DESTROYED);
 	return 0;
 }
 
@@ -291,33 +329,25 @@ int ifd_object_destroy_user(struct ifd_ctx *ctx, u32 id)
  * Unlike IOMMU_DESTROY this does not fail on in-flight operations: it
  * unpublishes the object and then waits for them to end.
  *
- * Return: true if this call tore the object down, false if another remover
- * got there first (the caller must then not touch @obj).
+ * Return: true if this call tore the object down; false if it could not
+ * claim the object: another remover got there first, it is still being
+ * built, or something else still holds it long-term (the caller must then
+ * not rely on @obj going away).
  */
 bool ifd_object_destroy_kernel(struct ifd_ctx *ctx, struct ifd_object *obj,
 			       bool tombstone)
 {
 	xa_lock(&ctx->objects);
-	if (!ifd_object_published_locked(ctx, obj)) {
+	if (!ifd_object_claim_locked(ctx, obj)) {
 		xa_unlock(&ctx->objects);
 		return false;
 	}
-	if (tombstone) {
-		/* Overwrites an occupied slot: no allocation, no failure. */
-		__xa_store(&ctx->objects, obj->id,
-			   xa_mk_value(obj->ops->type), GFP_ATOMIC);
-		ifd_stats_tombstones(1);
-	} else {
-		__xa_erase(&ctx->objects, obj->id);
-	}
+	ifd_object_unpublish_locked(ctx, obj, tombstone);
 	xa_unlock(&ctx->objects);
 
-	ifd_nl_object_event(ctx, obj, tombstone ? IOMMUFD2_EVENT_TOMBSTONED :
-						  IOMMUFD2_EVENT_DESTROYED);
-	if (!refcount_dec_and_test(&obj->shortterm))
-		wait_var_event(&obj->shortterm,
-			       !refcount_read(&obj->shortterm));
-	ifd_object_teardown(obj);
+	ifd_object_finish_removal(ctx, obj, 0,
+				  tombstone ? IOMMUFD2_EVENT_TOMBSTONED :
+					      IOMMUFD2_EVENT_DESTROYED);
 	return true;
 }
 
@@ -328,65 +358,66 @@ bool ifd_object_destroy_kernel(struct ifd_ctx *ctx, struct ifd_object *obj,
  * @obj: the object; the caller holds a long-term reference, which this
  *	consumes
  *
- * For objects the kernel owns the life of (auto HWPTs, bound devices): the
- * last kernel user reaps them.  A short-term reference taken before the
- * long-term one is dropped keeps IOMMU_DESTROY from racing the removal
- * (it sees the object busy), and in-flight operations are waited for.
+ * For objects the kernel owns the life of (auto HWPTs, bound devices,
+ * accesses): the last kernel user reaps them.  Claims the object as every
+ * remover does, so a racing IOMMU_DESTROY or another reaper either loses
+ * the claim or wins it and this call backs off; in-flight operations are
+ * waited for.
  *
- * Return: true if the object was torn down.
+ * Return: true if the object was torn down; false if it lives on (someone
+ * else holds it, or another remover claimed it).
  */
 bool ifd_object_reap(struct ifd_ctx *ctx, struct ifd_object *obj)
 {
-	/* Published and held long-term: the base reference is there. */
-	refcount_inc(&obj->shortterm);
-	refcount_dec(&obj->users);
+	bool claimed;
 
 	xa_lock(&ctx->objects);
-	if (refcount_read(&obj->users) != 1) {
-		xa_unlock(&ctx->objects);
-		ifd_object_put(obj);
-		return false;
-	}
-	__xa_erase(&ctx->objects, obj->id);
+	/*
+	 * Ours goes first; the ID's keeps @users above 0, and nobody can
+	 * claim between the two steps without this lock.  A new holder that
+	 * slips in with ifd_object_tryhold() makes the claim fail: the object
+	 * lives on, and that holder reaps it later.
+	 */
+	refcount_dec(&obj->users);
+	claimed = ifd_object_claim_locked(ctx, obj);
+	if (claimed)
+		ifd_object_unpublish_locked(ctx, obj, false);
 	xa_unlock(&ctx->objects);
-	ifd_nl_object_event(ctx, obj, IOMMUFD2_EVENT_DESTROYED);
-
-	/* Ours and the base reference; then wait out the lookups. */
-	refcount_dec(&obj->shortterm);
-	if (!refcount_dec_and_test(&obj->shortterm))
-		wait_var_event(&obj->shortterm,
-			       !refcount_read(&obj->shortterm));
-	ifd_object_teardown(obj);
-	return true;
+	if (claimed)
+		ifd_object_finish_removal(ctx, obj, 0,
+					  IOMMUFD2_EVENT_DESTROYED);
+	return claimed;
 }
 
 /**
  * ifd_object_retire_held() - kernel removal that leaves a tombstone, by a
  * caller holding a short-term reference
  * @ctx: the object's context
- * @obj: the object; the caller's short-term reference (taken while the
- *	object was published) is consumed
+ * @obj: the object; the caller's short-term reference (from
+ *	ifd_object_tryget(), which keeps its memory valid) is consumed
  *
- * While the caller's reference is held IOMMU_DESTROY answers EBUSY, so this
- * always wins the removal.  Waits for other in-flight users, tears the
- * object down and keeps its ID reserved (ENOENT) until the context closes.
+ * Claims the object, waits for other in-flight users, tears it down and
+ * keeps its ID reserved (ENOENT) until the context closes.  An
+ * IOMMU_DESTROY that claimed first wins: the reference is dropped and the
+ * caller waits for that removal by its own means.
+ *
+ * Return: true if this call removed the object.
  */
-void ifd_object_retire_held(struct ifd_ctx *ctx, struct ifd_object *obj)
+bool ifd_object_retire_held(struct ifd_ctx *ctx, struct ifd_object *obj)
 {
-	xa_lock(&ctx->objects);
-	WARN_ON(!ifd_object_published_locked(ctx, obj));
-	__xa_store(&ctx->objects, obj->id, xa_mk_value(obj->ops->type),
-		   GFP_ATOMIC);
-	ifd_stats_tombstones(1);
-	xa_unlock(&ctx->objects);
-	ifd_nl_object_event(ctx, obj, IOMMUFD2_EVENT_TOMBSTONED);
+	bool claimed;
 
-	/* Ours and the base reference; then wait out the others. */
-	refcount_dec(&obj->shortterm);
-	if (!refcount_dec_and_test(&obj->shortterm))
-		wait_var_event(&obj->shortterm,
-			       !refcount_read(&obj->shortterm));
-	ifd_object_teardown(obj);
+	xa_lock(&ctx->objects);
+	claimed = ifd_object_claim_locked(ctx, obj);
+	if (claimed)
+		ifd_object_unpublish_locked(ctx, obj, true);
+	xa_unlock(&ctx->objects);
+	if (!claimed) {
+		ifd_object_put(obj);
+		return false;
+	}
+	ifd_object_finish_removal(ctx, obj, 1, IOMMUFD2_EVENT_TOMBSTONED);
+	return true;
 }
 
 /**
@@ -401,7 +432,7 @@ void ifd_objects_release_all(struct ifd_ctx *ctx)
 {
 	struct ifd_object *obj;
 	unsigned long index;
-	bool progress;
+	bool progress, claimed;
 
 	do {
 		progress = false;
@@ -409,12 +440,15 @@ void ifd_objects_release_all(struct ifd_ctx *ctx)
 			/* One being built would be a creator's bug: WARN below. */
 			if (!ifd_entry_published(obj))
 				continue;
-			if (!refcount_dec_if_one(&obj->users))
+			xa_lock(&ctx->objects);
+			claimed = ifd_object_claim_locked(ctx, obj);
+			if (claimed)
+				ifd_object_unpublish_locked(ctx, obj, false);
+			xa_unlock(&ctx->objects);
+			if (!claimed)
 				continue;
-			xa_erase(&ctx->objects, index);
-			ifd_nl_object_event(ctx, obj,
-					    IOMMUFD2_EVENT_DESTROYED);
-			ifd_object_teardown(obj);
+			ifd_object_finish_removal(ctx, obj, 0,
+						  IOMMUFD2_EVENT_DESTROYED);
 			progress = true;
 		}
 	} while (progress);

@@ -39,7 +39,8 @@ int ifd_object_file_open(struct ifd_ctx *ctx, struct ifd_object *obj,
 	of->fd = get_unused_fd_flags(O_CLOEXEC);
 	if (of->fd < 0)
 		return of->fd;
-	ifd_object_hold(obj);
+	/* The object is its creator's, not yet published. */
+	ifd_object_hold_more(obj);
 	*ctx_file = get_file(ctx->file);
 	of->filep = anon_inode_getfile(name, fops, priv, flags);
 	if (IS_ERR(of->filep)) {

@@ -183,7 +183,8 @@ static int ifd_st_user_destroy(struct ifd_ctx *ctx)
 	got = ifd_object_get(ctx, parent->obj.id, IFD_OBJ_ANY);
 	if (!ST_CHECK(!IS_ERR(got)))
 		return -EINVAL;
-	ifd_object_hold(got);
+	if (!ST_CHECK(ifd_object_tryhold(got)))
+		return -EINVAL;
 	child->parent = got;
 	ifd_object_put(got);
 	ifd_object_finalize(ctx, &child->obj);
@@ -269,6 +270,82 @@ static int ifd_st_kernel_destroy_tombstone(struct ifd_ctx *ctx)
 	return 0;
 }
 
+struct ifd_st_remover {
+	struct ifd_ctx *ctx;
+	struct ifd_st_obj *st;
+	bool removed;
+};
+
+static int ifd_st_remover_fn(void *data)
+{
+	struct ifd_st_remover *r = data;
+
+	r->removed = ifd_object_destroy_kernel(r->ctx, &r->st->obj, true);
+	return 0;
+}
+
+/*
+ * The removal claim: a remover that cannot claim changes nothing, the last
+ * kernel holder's reap claims, and a claimed object refuses new long-term
+ * references while its remover waits for the operations in flight.
+ */
+static int ifd_st_claim_rule(struct ifd_ctx *ctx)
+{
+	struct ifd_st_remover r = { .ctx = ctx };
+	struct task_struct *task;
+	struct ifd_object *ref;
+	struct ifd_st_obj *st;
+	bool ok;
+	u32 id;
+	int i;
+
+	st = ifd_st_publish(ctx);
+	if (!ST_CHECK(st && ifd_object_tryhold(&st->obj)))
+		return -EINVAL;
+	id = st->obj.id;
+	if (!ST_CHECK(ifd_object_destroy_user(ctx, id) == -EBUSY))
+		return -EINVAL;
+	if (!ST_CHECK(!ifd_object_destroy_kernel(ctx, &st->obj, false)))
+		return -EINVAL;
+	/* Refused claims leave both counts exactly as they were. */
+	if (!ST_CHECK(refcount_read(&st->obj.users) == 2 &&
+		      refcount_read(&st->obj.shortterm) == 1))
+		return -EINVAL;
+	if (!ST_CHECK(ifd_object_reap(ctx, &st->obj)))
+		return -EINVAL;
+	if (!ST_CHECK(!xa_load(&ctx->objects, id)))
+		return -EINVAL;
+
+	st = ifd_st_publish(ctx);
+	if (!ST_CHECK(st))
+		return -EINVAL;
+	id = st->obj.id;
+	ref = ifd_object_get(ctx, id, IFD_OBJ_SELFTEST);
+	if (!ST_CHECK(!IS_ERR(ref)))
+		return -EINVAL;
+	r.st = st;
+	task = kthread_run(ifd_st_remover_fn, &r, "ifd2-selftest");
+	if (IS_ERR(task)) {
+		ifd_object_put(ref);
+		if (!ST_CHECK(!IS_ERR(task)))
+			return -EINVAL;
+	}
+	get_task_struct(task);
+	/* The remover claims, tombstones, then waits for our reference. */
+	for (i = 0; i < 1000 && !xa_is_value(xa_load(&ctx->objects, id)); i++)
+		msleep(1);
+	/* Checked before letting the remover go on, whatever the result. */
+	ok = ST_CHECK(xa_is_value(xa_load(&ctx->objects, id)));
+	ok &= ST_CHECK(!ifd_object_tryhold(&st->obj));
+	ok &= ST_CHECK(ifd_object_hold_published(ctx, &st->obj) == -ENOENT);
+	ok &= ST_CHECK(ifd_object_destroy_user(ctx, id) == -ENOENT);
+	ifd_object_put(ref);
+	kthread_stop(task);
+	put_task_struct(task);
+	ok &= ST_CHECK(r.removed);
+	return ok ? 0 : -EINVAL;
+}
+
 /* Closing a context tears children down before parents, tombstones too. */
 static int ifd_st_release_order(struct ifd_ctx *ctx)
 {
@@ -294,7 +371,8 @@ static int ifd_st_release_order(struct ifd_ctx *ctx)
 		got = ifd_object_get(ctx, ids[i - 1], IFD_OBJ_ANY);
 		if (!ST_CHECK(!IS_ERR(got)))
 			return -EINVAL;
-		ifd_object_hold(got);
+		if (!ST_CHECK(ifd_object_tryhold(got)))
+			return -EINVAL;
 		chain[i]->parent = got;
 		ifd_object_put(got);
 	}
@@ -321,6 +399,7 @@ static const struct {
 	{ "reserve_publish_abort", ifd_st_reserve_publish_abort },
 	{ "user_destroy", ifd_st_user_destroy },
 	{ "kernel_destroy_tombstone", ifd_st_kernel_destroy_tombstone },
+	{ "claim_rule", ifd_st_claim_rule },
 	{ "release_order", ifd_st_release_order },
 };
 

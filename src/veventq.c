@@ -312,7 +312,10 @@ int ifd_cmd_veventq_alloc(struct ifd_ucmd *ucmd)
 	INIT_LIST_HEAD(&q->lost.link);
 	q->lost.hdr.flags = IOMMU_VEVENTQ_FLAG_LOST_EVENTS;
 	init_waitqueue_head(&q->wait);
-	ifd_object_hold(&viommu->obj);
+	if (!ifd_object_tryhold(&viommu->obj)) {
+		rc = -ENOENT;
+		goto out_abort;
+	}
 	q->viommu = viommu;
 	rc = ifd_veventq_link(viommu, q);
 	if (rc)

@@ -248,7 +248,12 @@ int ifd_cmd_viommu_alloc(struct ifd_ucmd *ucmd)
 	init_rwsem(&viommu->veventqs_rwsem);
 	INIT_LIST_HEAD(&viommu->veventqs);
 	viommu->iommu_dev = idev->dev->iommu->iommu_dev;
-	ifd_object_hold(&hwpt->obj);
+	/* The HWPT may be an auto one its last device is letting go of. */
+	if (!ifd_object_tryhold(&hwpt->obj)) {
+		ifd_object_abort(ucmd->ctx, &viommu->obj);
+		rc = -ENOENT;
+		goto out_pt;
+	}
 	viommu->hwpt = hwpt;
 	viommu->vtype = vtype;
 	vtype = NULL;	/* the vIOMMU owns the module reference */
@@ -366,12 +371,16 @@ int ifd_cmd_vdevice_alloc(struct ifd_ucmd *ucmd)
 	}
 	vdev->dev = idev->dev;
 	vdev->virt_id = cmd->virt_id;
+	if (!ifd_object_tryhold(&viommu->obj)) {
+		rc = -ENOENT;
+		goto out_abort;
+	}
 	rc = xa_insert(&viommu->vdevs, vdev->virt_id, vdev, GFP_KERNEL_ACCOUNT);
 	if (rc) {
+		ifd_object_release(&viommu->obj);
 		rc = rc == -EBUSY ? -EEXIST : rc;
 		goto out_abort;
 	}
-	ifd_object_hold(&viommu->obj);
 	vdev->viommu = viommu;
 	if (viommu->vtype->vdevice_init) {
 		rc = viommu->vtype->vdevice_init(viommu, idev->dev,
@@ -436,14 +445,13 @@ void ifd_device_retire_vdevice(struct ifd_device *idev)
 	vdev = idev->vdev;
 	/* Memory stays valid while linked; the reference wins the race. */
 	if (vdev)
-		held = refcount_inc_not_zero(&vdev->obj.shortterm);
+		held = ifd_object_tryget(&vdev->obj);
 	spin_unlock(&idev->vdev_lock);
 
 	if (!vdev)
 		return;
-	if (held)
-		ifd_object_retire_held(idev->ctx, &vdev->obj);
-	else
+	/* Lost to IOMMU_DESTROY: it unlinks the vDevice when done. */
+	if (!held || !ifd_object_retire_held(idev->ctx, &vdev->obj))
 		wait_var_event(&idev->vdev, ifd_vdev_unlinked(idev));
 }
 

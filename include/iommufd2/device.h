@@ -30,8 +30,11 @@ struct ifd_vdevice;
  * @core: what the IOMMU core keeps for the attachment; its fault reports
  *	find the attachment through it
  * @hwpt: the HWPT attached with it
- * @idev: the device whose attach or replace made it, named as the source
- *	of the faults reported through it
+ * @dev_id: the ID of a device of the attachment, named as the source of
+ *	the faults reported through it: the one whose attach or replace made
+ *	it, moved to another when that one detaches while others stay (an
+ *	ID, not a pointer: a fault report may race the unbind).  Written
+ *	under the group's lock, read with READ_ONCE()
  *
  * Faults still queued for it are answered before it is freed
  * (ifd_fault_flush_handle()).
@@ -39,7 +42,7 @@ struct ifd_vdevice;
 struct ifd_attach_handle {
 	struct iommu_attach_handle core;
 	struct ifd_hwpt *hwpt;
-	struct ifd_device *idev;
+	u32 dev_id;
 };
 
 /**

@@ -219,7 +219,7 @@ void iommufd2_test_set_pin_batch(unsigned int bytes);
  * struct iommufd2_driver_object_ops - an object a driver keeps in a context
  * @destroy: the object's ID is gone (IOMMU_DESTROY, or the context
  *	closing): release what it stands for.  Runs with no iommufd2 lock
- *	held and may unbind devices bound with iommufd2_device_bind_owned().
+ *	held and may unbind devices bound with IOMMUFD2_BIND_OWNED.
  */
 struct iommufd2_driver_object_ops {
 	void (*destroy)(void *data);
@@ -236,8 +236,12 @@ void *iommufd2_driver_object_get(struct ifd_ctx *ctx, u32 id,
 				 struct ifd_driver_object **dobj);
 void iommufd2_driver_object_put(struct ifd_driver_object *dobj);
 
-struct ifd_device *iommufd2_device_bind_owned(struct ifd_ctx *ctx,
-					      struct device *dev, u32 *id);
+/* Flags of iommufd2_device_bind_flags(). */
+#define IOMMUFD2_BIND_OWNED		BIT(0)
+#define IOMMUFD2_BIND_SOFTWARE_DMA	BIT(1)
+struct ifd_device *iommufd2_device_bind_flags(struct ifd_ctx *ctx,
+					      struct device *dev, u32 *id,
+					      u32 flags);
 struct ifd_device *iommufd2_device_get(struct ifd_ctx *ctx, u32 id);
 void iommufd2_device_put(struct ifd_device *idev);
 struct device *iommufd2_device_dev(struct ifd_device *idev);

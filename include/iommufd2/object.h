@@ -19,25 +19,47 @@
  *
  *   @users      long-term: one for the ID while the object is published, one
  *               for each object or kernel user that depends on it (a HWPT
- *               holds its IOAS).  Only taken while holding a short-term
- *               reference or the object's own allocation.
+ *               holds its IOAS, a bound driver holds its device).
  *   @shortterm  one base reference while the object is published plus one per
  *               operation currently using it (ifd_object_get() .. _put()).
  *               0 while the object is being built: publication sets the
- *               base reference.  Whoever unpublishes the object takes it out
- *               of the table in the same locked section that ends its
- *               published state, then drops the base reference and waits
- *               for the count to reach zero before tearing it down.  So an
- *               object in the table has a zero count only while building.
+ *               base reference.
+ *
+ * The removal rule.  Whoever removes a published object first *claims* it:
+ * under the table lock, with the slot still holding the object, it takes
+ * @users from 1 (the ID's reference alone) to 0 (ifd_object_claim_locked()).
+ * Only one remover can do that, and @users stays 0 from then on.  In the same
+ * locked section the claimant empties the slot (or leaves a tombstone); after
+ * the lock it drops the base short-term reference, waits for @shortterm to
+ * reach 0 and tears the object down.  Nobody else ever lowers @users to 0 or
+ * @shortterm below its base.
+ *
+ * Taking references on an object another task may be removing:
+ *
+ *   long-term   only with ifd_object_tryhold(), which fails once the object
+ *               is claimed; the caller then treats the object as gone
+ *               (ENOENT, or skips it).  The caller keeps the memory valid
+ *               (a short-term reference, or a lock the type's destroy takes).
+ *               ifd_object_hold_more() is for a caller that already holds a
+ *               long-term reference (or, as creator, the unpublished ID's).
+ *   short-term  by lookup under the table lock (ifd_object_get()), or with
+ *               ifd_object_tryget() by a caller that keeps the memory valid
+ *               by other means; ifd_object_get_more() by a holder of a
+ *               long-term or short-term reference.  A short-term reference
+ *               keeps the memory, not the object: a claimed object's
+ *               teardown waits for it to be dropped.
+ *
+ * IOMMU_DESTROY claims only when no operation holds a short-term reference
+ * taken by lookup and nothing depends on the object (else EBUSY, changing
+ * nothing).  Kernel-initiated removers (ifd_object_reap(),
+ * ifd_object_destroy_kernel(), ifd_object_retire_held()) claim the same way
+ * and then wait for in-flight operations instead of failing; one that loses
+ * the claim backs off without touching the object again.
  *
  * Locking: publication and lookups run under the xarray's spinlock, so a
  * lookup either takes its short-term reference before the object is
  * unpublished or does not find it at all, and sees every field its creator
- * set before publishing.  IOMMU_DESTROY succeeds only when
- * the ID's reference is the only long-term one and no operation is in
- * flight (else EBUSY); kernel-initiated removal instead waits for in-flight
- * operations to end.  Exactly one of the competing removers wins the
- * unpublish; the others see the slot changed and back off.
+ * set before publishing.
  */
 #ifndef IOMMUFD2_OBJECT_H
 #define IOMMUFD2_OBJECT_H
@@ -113,8 +135,19 @@ int ifd_object_get_all(struct ifd_ctx *ctx, enum ifd_obj_type type,
 		       struct xarray *out);
 void ifd_object_put_all(struct xarray *objs);
 
-/* Long-term references; the caller holds a short-term one on @obj. */
-static inline void ifd_object_hold(struct ifd_object *obj)
+/**
+ * ifd_object_tryhold() - take a new long-term reference
+ * @obj: the object; the caller keeps its memory valid
+ *
+ * Return: false if a remover has claimed the object (it is going away).
+ */
+static inline bool __must_check ifd_object_tryhold(struct ifd_object *obj)
+{
+	return refcount_inc_not_zero(&obj->users);
+}
+
+/* Another long-term reference, by a holder of one (never fails). */
+static inline void ifd_object_hold_more(struct ifd_object *obj)
 {
 	refcount_inc(&obj->users);
 }
@@ -122,6 +155,24 @@ static inline void ifd_object_hold(struct ifd_object *obj)
 static inline void ifd_object_release(struct ifd_object *obj)
 {
 	refcount_dec(&obj->users);
+}
+
+/**
+ * ifd_object_tryget() - a short-term reference outside the table lock
+ * @obj: the object; the caller keeps its memory valid by other means
+ *
+ * Return: false if the object is being built or its remover already
+ * dropped the base reference.
+ */
+static inline bool __must_check ifd_object_tryget(struct ifd_object *obj)
+{
+	return refcount_inc_not_zero(&obj->shortterm);
+}
+
+/* Another short-term reference, by a holder of a long- or short-term one. */
+static inline void ifd_object_get_more(struct ifd_object *obj)
+{
+	refcount_inc(&obj->shortterm);
 }
 
 /*
@@ -140,7 +191,7 @@ static inline bool ifd_entry_published(void *entry)
 int ifd_object_hold_published(struct ifd_ctx *ctx, struct ifd_object *obj);
 int ifd_object_destroy_user(struct ifd_ctx *ctx, u32 id);
 bool ifd_object_reap(struct ifd_ctx *ctx, struct ifd_object *obj);
-void ifd_object_retire_held(struct ifd_ctx *ctx, struct ifd_object *obj);
+bool ifd_object_retire_held(struct ifd_ctx *ctx, struct ifd_object *obj);
 bool ifd_object_destroy_kernel(struct ifd_ctx *ctx, struct ifd_object *obj,
 			       bool tombstone);
 

@@ -110,7 +110,10 @@ static int mock_cmd_bind(struct mock_file *mf, void __user *uarg)
 	fput(file);
 	if (IS_ERR(ctx))
 		return PTR_ERR(ctx);
-	idev = iommufd2_device_bind(ctx, &mdev->pdev->dev, &cmd.out_dev_id);
+	/* The mock's "DMA" is kernel code: it cannot forge an MSI. */
+	idev = iommufd2_device_bind_flags(ctx, &mdev->pdev->dev,
+					  &cmd.out_dev_id,
+					  IOMMUFD2_BIND_SOFTWARE_DMA);
 	if (IS_ERR(idev)) {
 		iommufd2_ctx_put(ctx);
 		return PTR_ERR(idev);

@@ -101,8 +101,10 @@ static int mock_st_mock_domain(struct iommufd2_test_call *call)
 		ida_free(&mock_stdev_indexes, index);
 		goto out_abort;
 	}
-	st->idev = iommufd2_device_bind_owned(call->ctx, &st->mdev->pdev->dev,
-					      &idev_id);
+	/* The mock's "DMA" is kernel code: it cannot forge an MSI. */
+	st->idev = iommufd2_device_bind_flags(call->ctx, &st->mdev->pdev->dev,
+					      &idev_id, IOMMUFD2_BIND_OWNED |
+					      IOMMUFD2_BIND_SOFTWARE_DMA);
 	if (IS_ERR(st->idev)) {
 		rc = PTR_ERR(st->idev);
 		goto out_mdev;
