@@ -241,6 +241,7 @@ struct ifd_pages *ifd_pages_from_dmabuf(struct dma_buf *dmabuf,
 				     sizeof(*pages->runs), GFP_KERNEL_ACCOUNT);
 	if (!pages->runs)
 		goto err_free;
+	pages->runs_cap = DIV_ROUND_UP(pages->npages, IFD_RUN_MAX_PAGES);
 	kref_init(&pages->kref);
 	pages->length = length;
 	pages->writable = writable;

@@ -46,6 +46,33 @@ void iommufd2_test_set_pin_batch(unsigned int bytes)
 }
 EXPORT_SYMBOL_NS_GPL(iommufd2_test_set_pin_batch, "IOMMUFD2");
 
+/* Runs the array starts with: a page's worth. */
+#define IFD_RUNS_MIN	(PAGE_SIZE / sizeof(u64))
+
+/*
+ * Make room for @extra more runs.  The array doubles (up to one run per
+ * page) as pinning goes, so its size follows what was really pinned and
+ * charged, not what a huge sparse range could need.
+ */
+static int ifd_runs_reserve(struct ifd_pages *pages, unsigned long extra)
+{
+	unsigned long want = pages->nr_runs + extra, cap;
+	u64 *runs;
+
+	if (want <= pages->runs_cap)
+		return 0;
+	cap = max3(want, min(pages->runs_cap * 2, pages->npages),
+		   min_t(unsigned long, IFD_RUNS_MIN, pages->npages));
+	runs = kvrealloc(pages->runs, array_size(cap, sizeof(*runs)),
+			 GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+	if (!runs)
+		return -ENOMEM;
+	pages->runs = runs;
+	pages->runs_cap = cap;
+	return 0;
+}
+
+/* Record @n pinned pages at @pfn; room was reserved for them. */
 static void ifd_runs_add(struct ifd_pages *pages, unsigned long pfn,
 			 unsigned long n)
 {
@@ -122,12 +149,12 @@ static void ifd_pages_free(struct ifd_pages *pages)
 	kfree(pages);
 }
 
-/* Give back what the worst-case run array did not need. */
+/* Give back what the doubling left unused, when that is much. */
 static void ifd_pages_trim(struct ifd_pages *pages)
 {
 	u64 *runs;
 
-	if (pages->nr_runs > pages->npages / 2)
+	if (pages->nr_runs > pages->runs_cap / 2)
 		return;
 	runs = kvmalloc_array(pages->nr_runs, sizeof(*runs),
 			      GFP_KERNEL_ACCOUNT);
@@ -136,12 +163,14 @@ static void ifd_pages_trim(struct ifd_pages *pages)
 	memcpy(runs, pages->runs, pages->nr_runs * sizeof(*runs));
 	kvfree(pages->runs);
 	pages->runs = runs;
+	pages->runs_cap = pages->nr_runs;
 }
 
 /*
  * Charge the owner, then let @fill pin every page into @runs; all or
- * nothing.  The charge comes first so that a range over RLIMIT_MEMLOCK
- * fails without touching memory.
+ * nothing.  The charge comes before any allocation or pin, so a range over
+ * RLIMIT_MEMLOCK fails without touching memory, and the run array grows
+ * with what is pinned (see ifd_runs_reserve()).
  */
 static int ifd_pages_populate(struct ifd_pages *pages,
 			      int (*fill)(struct ifd_pages *pages, void *arg),
@@ -149,22 +178,16 @@ static int ifd_pages_populate(struct ifd_pages *pages,
 {
 	int rc;
 
-	/* Each run covers at least one page: room for the worst case. */
-	pages->runs = kvmalloc_array(pages->npages, sizeof(*pages->runs),
-				     GFP_KERNEL_ACCOUNT);
-	if (!pages->runs)
-		return -ENOMEM;
 	rc = ifd_owner_charge(&pages->owner, pages->npages);
-	if (!rc) {
-		rc = fill(pages, arg);
-		if (rc) {
-			ifd_pages_unpin(pages);
-			ifd_owner_uncharge(&pages->owner, pages->npages);
-		}
-	}
+	if (rc)
+		return rc;
+	rc = fill(pages, arg);
 	if (rc) {
+		ifd_pages_unpin(pages);
+		ifd_owner_uncharge(&pages->owner, pages->npages);
 		kvfree(pages->runs);
 		pages->runs = NULL;
+		pages->runs_cap = 0;
 		return rc;
 	}
 	ifd_pages_trim(pages);
@@ -256,6 +279,11 @@ static int ifd_pin_user_range(struct ifd_pages *pages, void *arg)
 			rc = got ?: -EFAULT;
 			break;
 		}
+		rc = ifd_runs_reserve(pages, got);
+		if (rc) {
+			unpin_user_pages(batch, got);
+			break;
+		}
 		/* One call per physically contiguous stretch of the batch. */
 		for (i = 0; i < got; i += n) {
 			n = ifd_contig_pages(batch + i, got - i);
@@ -323,6 +351,18 @@ static bool ifd_file_is_memfd(struct file *file, unsigned int *seals)
 	return true;
 }
 
+/* The most runs @n pinned folios can add (a run holds a bounded length). */
+static unsigned long ifd_folio_runs(struct folio **folios, long n)
+{
+	unsigned long runs = 0;
+	long i;
+
+	for (i = 0; i < n; i++)
+		runs += DIV_ROUND_UP(folio_nr_pages(folios[i]),
+				     IFD_RUN_MAX_PAGES);
+	return runs;
+}
+
 static int ifd_pin_file_range(struct ifd_pages *pages, void *arg)
 {
 	unsigned long left = pages->npages;
@@ -344,6 +384,11 @@ static int ifd_pin_file_range(struct ifd_pages *pages, void *arg)
 				     &skip_bytes);
 		if (n <= 0) {
 			rc = n ?: -EFAULT;
+			break;
+		}
+		rc = ifd_runs_reserve(pages, ifd_folio_runs(folios, n));
+		if (rc) {
+			unpin_folios(folios, n);
 			break;
 		}
 		for (i = 0; i < n && left; i++) {

@@ -61,6 +61,8 @@ static inline unsigned long ifd_run_npages(u64 run)
  * @kref: one per mapping using the pages, plus transient users (copy)
  * @runs: the pinned pages, in order, as PFN runs
  * @nr_runs: entries used in @runs
+ * @runs_cap: entries allocated in @runs; it grows as pages are pinned,
+ *	never to the worst case up front
  * @npages: number of pinned pages
  * @offset: byte offset of the range's start in its first page
  * @length: bytes in the range
@@ -80,6 +82,7 @@ struct ifd_pages {
 	struct kref kref;
 	u64 *runs;
 	unsigned long nr_runs;
+	unsigned long runs_cap;
 	unsigned long npages;
 	unsigned long offset;
 	unsigned long length;
