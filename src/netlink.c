@@ -3,17 +3,26 @@
  * Introspection over generic netlink: who holds what.  The protocol is in
  * uapi/iommufd2/iommufd2_nl.h.
  *
- * Contexts are found through a module-wide registry under ifd_nl_lock; a
- * dump holds that mutex (never across the copy to userspace, which the
- * netlink core does after the dump callback returns), so a context cannot
- * be freed while it is being described.  Objects are described from the
- * table under its spinlock, so each entry is one consistent snapshot;
- * device attachments are read under the context's groups_lock and the
- * group's lock.  Dumps resume by context and object ID.
+ * Contexts are found through a module-wide registry under ifd_nl_lock.  A
+ * dump takes a reference on the context it describes (ctx->nl_refs) and
+ * drops ifd_nl_lock before taking any lock of that context, so a context
+ * whose owner sits in one of its own locks stalls only dumps of itself,
+ * never the opening and closing of other contexts; unregistering waits for
+ * the dumps holding a reference.  Objects are described from the table
+ * under its spinlock, so each entry is one consistent snapshot; device
+ * attachments are read under the context's groups_lock and the group's
+ * lock.  Dumps resume by context and object ID.
+ *
+ * Access (README, reliability): events and statistics are for
+ * CAP_SYS_ADMIN only.  Without it, a dump must be filtered by the caller's
+ * own PID and shows only contexts whose opener had the caller's effective
+ * UID: visibility follows the opener's credentials, captured at open, not
+ * a PID that may since have been reused.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/capability.h>
+#include <linux/cred.h>
 #include <linux/iommu.h>
 #include <linux/mutex.h>
 #include <linux/sched.h>
@@ -54,10 +63,14 @@ int ifd_nl_register_ctx(struct ifd_ctx *ctx)
 
 	ctx->owner_tgid = task_tgid_nr(current);
 	get_task_comm(ctx->owner_comm, current);
+	refcount_set(&ctx->nl_refs, 1);
+	init_completion(&ctx->nl_gone);
 	mutex_lock(&ifd_nl_lock);
 	rc = xa_alloc(&ifd_nl_ctxs, &ctx->nl_id, ctx, xa_limit_31b,
 		      GFP_KERNEL);
 	mutex_unlock(&ifd_nl_lock);
+	if (!rc)
+		ctx->owner_cred = get_current_cred();
 	return rc;
 }
 
@@ -70,6 +83,16 @@ void ifd_nl_unregister_ctx(struct ifd_ctx *ctx)
 	mutex_lock(&ifd_nl_lock);
 	xa_erase(&ifd_nl_ctxs, ctx->nl_id);
 	mutex_unlock(&ifd_nl_lock);
+	if (!refcount_dec_and_test(&ctx->nl_refs))
+		wait_for_completion(&ctx->nl_gone);
+	put_cred(ctx->owner_cred);
+}
+
+/* Drop a dump's reference on a context. */
+static void ifd_nl_ctx_put(struct ifd_ctx *ctx)
+{
+	if (refcount_dec_and_test(&ctx->nl_refs))
+		complete(&ctx->nl_gone);
 }
 
 static u32 ifd_nl_type(enum ifd_obj_type type)
@@ -276,7 +299,7 @@ static int ifd_nl_fill_obj(struct sk_buff *skb, struct netlink_callback *cb,
 static bool ifd_nl_may_see(struct netlink_callback *cb, struct ifd_ctx *ctx)
 {
 	return netlink_capable(cb->skb, CAP_SYS_ADMIN) ||
-	       ctx->owner_tgid == task_tgid_nr(current);
+	       uid_eq(ctx->owner_cred->euid, current_euid());
 }
 
 static int ifd_nl_dump_start(struct netlink_callback *cb)
@@ -410,22 +433,42 @@ static int ifd_nl_dump_result(struct sk_buff *skb, int rc)
 static int ifd_nl_obj_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct ifd_ctx *ctx;
-	int rc;
+	int rc = 0;
 
 	mutex_lock(&ifd_nl_lock);
 	ctx = xa_load(&ifd_nl_ctxs, cb->args[IFD_NL_ARG_ONE_CTX]);
-	if (!ctx) {
+	if (!ctx)
 		/* Gone mid-dump: end it; never there: say so. */
 		rc = cb->args[IFD_NL_ARG_CTX] ? 0 : -ENOENT;
-	} else if (!ifd_nl_may_see(cb, ctx)) {
+	else if (!ifd_nl_may_see(cb, ctx))
 		rc = -EPERM;
-	} else {
-		cb->args[IFD_NL_ARG_CTX] = 1;	/* started */
-		rc = ifd_nl_dump_ctx_objects(skb, cb, ctx, IOMMUFD2_CMD_OBJ_GET,
-					     false);
-	}
+	else
+		refcount_inc(&ctx->nl_refs);
 	mutex_unlock(&ifd_nl_lock);
+	if (!ctx || rc)
+		return ifd_nl_dump_result(skb, rc);
+
+	cb->args[IFD_NL_ARG_CTX] = 1;	/* started */
+	rc = ifd_nl_dump_ctx_objects(skb, cb, ctx, IOMMUFD2_CMD_OBJ_GET, false);
+	ifd_nl_ctx_put(ctx);
 	return ifd_nl_dump_result(skb, rc);
+}
+
+/* The first wanted context with an ID >= *@index, held; NULL for none. */
+static struct ifd_ctx *ifd_nl_next_ctx(struct netlink_callback *cb,
+				       unsigned long *index)
+{
+	struct ifd_ctx *ctx;
+
+	mutex_lock(&ifd_nl_lock);
+	xa_for_each_start(&ifd_nl_ctxs, *index, ctx, *index)
+		if (ifd_nl_wanted(cb, ctx)) {
+			/* Registered, so at least its own reference is there. */
+			refcount_inc(&ctx->nl_refs);
+			break;
+		}
+	mutex_unlock(&ifd_nl_lock);
+	return ctx;
 }
 
 static int ifd_nl_dev_dump(struct sk_buff *skb, struct netlink_callback *cb)
@@ -434,18 +477,18 @@ static int ifd_nl_dev_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	struct ifd_ctx *ctx;
 	int rc = 0;
 
-	mutex_lock(&ifd_nl_lock);
-	xa_for_each_start(&ifd_nl_ctxs, index, ctx, index) {
-		if (!ifd_nl_wanted(cb, ctx))
-			continue;
+	while ((ctx = ifd_nl_next_ctx(cb, &index))) {
+		if (index != cb->args[IFD_NL_ARG_CTX])
+			cb->args[IFD_NL_ARG_OBJ] = 0;	/* a new context */
+		cb->args[IFD_NL_ARG_CTX] = index;
 		rc = ifd_nl_dump_ctx_objects(skb, cb, ctx, IOMMUFD2_CMD_DEV_GET,
 					     true);
+		ifd_nl_ctx_put(ctx);
 		if (rc)
 			break;	/* full: resume in this context */
 		cb->args[IFD_NL_ARG_OBJ] = 0;
-		cb->args[IFD_NL_ARG_CTX] = index + 1;
+		cb->args[IFD_NL_ARG_CTX] = ++index;
 	}
-	mutex_unlock(&ifd_nl_lock);
 	return ifd_nl_dump_result(skb, rc);
 }
 
@@ -516,11 +559,15 @@ static const struct genl_ops ifd_nl_ops[] = {
 	{
 		.cmd = IOMMUFD2_CMD_STATS_GET,
 		.doit = ifd_nl_stats,
+		/* Module-wide numbers: the administrator's. */
+		.flags = GENL_ADMIN_PERM,
 	},
 };
 
+/* Every context's events, device names included: the administrator's. */
 static const struct genl_multicast_group ifd_nl_groups[] = {
-	{ .name = IOMMUFD2_GENL_EVENTS_GROUP },
+	{ .name = IOMMUFD2_GENL_EVENTS_GROUP,
+	  .flags = GENL_MCAST_CAP_SYS_ADMIN },
 };
 
 static struct genl_family ifd_nl_family = {

@@ -370,9 +370,14 @@ static int cmd_monitor(struct nl_sock *sk)
 {
 	int grp = genl_ctrl_resolve_grp(sk, IOMMUFD2_GENL_NAME,
 					IOMMUFD2_GENL_EVENTS_GROUP);
+	int rc;
 
-	if (grp < 0 || nl_socket_add_membership(sk, grp))
+	if (grp < 0)
 		return EIO;
+	/* Events are for administrators (CAP_SYS_ADMIN) only. */
+	rc = nl_socket_add_membership(sk, grp);
+	if (rc)
+		return rc == -NLE_PERM ? EPERM : EIO;
 	nl_socket_disable_seq_check(sk);
 	nl_socket_modify_cb(sk, NL_CB_VALID, NL_CB_CUSTOM, on_event, NULL);
 	/* Scripts wait for this line before causing events. */

@@ -6,7 +6,9 @@
 #define IOMMUFD2_CTX_H
 
 #include <linux/atomic.h>
+#include <linux/completion.h>
 #include <linux/mutex.h>
+#include <linux/refcount.h>
 #include <linux/sched.h>
 #include <linux/types.h>
 #include <linux/xarray.h>
@@ -28,7 +30,12 @@ enum ifd_account_mode {
  * @groups: iommu group ID -> struct ifd_group of the bound devices
  * @file: the file this context belongs to (NULL for the self-test's).
  * @nl_id: its ID in introspection (module-wide, never reused while live)
- * @owner_tgid: the process that opened it
+ * @nl_refs: one while registered for introspection, one per dump
+ *	describing it; unregistering waits for @nl_gone
+ * @nl_gone: completed when @nl_refs reaches zero
+ * @owner_cred: the opener's credentials: who may see it in introspection
+ * @owner_tgid: the process that opened it (shown, and a dump filter; not
+ *	a permission: PIDs are reused)
  * @owner_comm: that process's name at open
  * @pinned: pages pinned by its mappings
  * @vfio_ioas_id: the IOAS the VFIO type1 compatibility ioctls work on, 0
@@ -45,6 +52,9 @@ struct ifd_ctx {
 	struct xarray groups;
 	struct file *file;
 	u32 nl_id;
+	refcount_t nl_refs;
+	struct completion nl_gone;
+	const struct cred *owner_cred;
 	pid_t owner_tgid;
 	char owner_comm[TASK_COMM_LEN];
 	atomic_long_t pinned;

@@ -213,34 +213,80 @@ TEST(monitor_reports_events_in_order)
 	EXPECT_EQ(0, pclose(f));
 }
 
-TEST(other_processes_need_admin)
+/*
+ * Run the tool as user nobody with @args (a NULL-terminated list after
+ * the command); its output goes to @out.  Returns the exit status.
+ */
+static int tool_as_nobody(char *out, size_t len, const char *cmd, ...)
 {
-	int fd = ifd2_open(), pipefd[2], st;
-	char out[512] = "";
+	const char *argv[8] = { TOOL };
+	int pipefd[2], st, i = 1;
+	ssize_t n, got = 0;
+	va_list ap;
 	pid_t child;
-	ssize_t n;
 
-	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, pipe(pipefd));
+	va_start(ap, cmd);
+	for (argv[i] = cmd; argv[i] && i < 6; )
+		argv[++i] = va_arg(ap, const char *);
+	va_end(ap);
+	argv[7] = NULL;
+	out[0] = 0;
+	if (pipe(pipefd))
+		return -1;
 	child = fork();
-	ASSERT_LE(0, child);
+	if (child < 0)
+		return -1;
 	if (!child) {
-		/* An unprivileged user looking at everyone's contexts. */
 		dup2(pipefd[1], 1);
 		dup2(pipefd[1], 2);
 		if (setgid(65534) || setuid(65534))
 			_exit(3);
-		execl(TOOL, TOOL, "show", NULL);
+		execv(TOOL, (char *const *)argv);
 		_exit(4);
 	}
 	close(pipefd[1]);
-	n = read(pipefd[0], out, sizeof(out) - 1);
-	if (n > 0)
-		out[n] = 0;
-	ASSERT_EQ(child, waitpid(child, &st, 0));
-	EXPECT_EQ(1, WEXITSTATUS(st));
+	while (got < (ssize_t)len - 1 &&
+	       (n = read(pipefd[0], out + got, len - 1 - got)) > 0)
+		got += n;
+	out[got] = 0;
+	close(pipefd[0]);
+	if (waitpid(child, &st, 0) != child || !WIFEXITED(st))
+		return -1;
+	return WEXITSTATUS(st);
+}
+
+TEST(other_processes_need_admin)
+{
+	int fd = ifd2_open();
+	char out[512], pid[16];
+
+	ASSERT_LE(0, fd);
+	/* An unprivileged user looking at everyone's contexts... */
+	EXPECT_EQ(1, tool_as_nobody(out, sizeof(out), "show", NULL));
+	EXPECT_TRUE(has(out, "Operation not permitted"));
+	/* ...or at this (root's) process. */
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	EXPECT_EQ(1, tool_as_nobody(out, sizeof(out), "--pid", pid, "show",
+				    NULL));
 	EXPECT_TRUE(has(out, "Operation not permitted"));
 	close(fd);
+}
+
+/*
+ * Every context's events (device names included) and the module-wide
+ * statistics are the administrator's: an unprivileged listener cannot
+ * join the event group, and its statistics request is refused.
+ */
+TEST(events_and_stats_need_admin)
+{
+	char out[512];
+
+	EXPECT_EQ(1, tool_as_nobody(out, sizeof(out), "monitor", "--count",
+				    "1", NULL));
+	EXPECT_TRUE(has(out, "monitor: Operation not permitted"));
+	EXPECT_FALSE(has(out, "listening"));
+	EXPECT_EQ(1, tool_as_nobody(out, sizeof(out), "stats", NULL));
+	EXPECT_TRUE(has(out, "stats: Operation not permitted"));
 }
 
 /* Raw requests for malformed-input checks; returns the kernel's errno. */
