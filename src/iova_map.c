@@ -1141,9 +1141,9 @@ int ifd_iova_map_set_large_pages(struct ifd_iova_map *map, bool on)
  * The range outside the domain's aperture becomes reserved, and the map's
  * alignment grows to the domain's smallest page.
  *
- * Return: 0; -EINVAL if existing mappings are not aligned for the domain
- * or lie outside its aperture; -ENOMEM or the domain's error (nothing
- * changes then).
+ * Return: 0; -EADDRINUSE (as upstream) if existing mappings are not
+ * aligned for the domain or lie outside its aperture; -ENOMEM or the
+ * domain's error (nothing changes then).
  */
 int ifd_iova_map_add_domain(struct ifd_iova_map *map,
 			    struct iommu_domain *domain)
@@ -1162,13 +1162,13 @@ int ifd_iova_map_add_domain(struct ifd_iova_map *map,
 
 	down_write(&map->lock);
 	if (!ifd_areas_aligned(map, align)) {
-		rc = -EINVAL;
+		rc = -EADDRINUSE;
 		goto out_unlock;
 	}
 	for (area = ifd_area_first(map, 0, ULONG_MAX); area;
 	     area = ifd_area_next(area, 0, ULONG_MAX)) {
 		if (area->node.start < ap_start || area->node.last > ap_end) {
-			rc = -EINVAL;
+			rc = -EADDRINUSE;
 			goto out_unlock;
 		}
 	}

@@ -141,11 +141,11 @@ static long ifd_fops_ioctl(struct file *file, unsigned int num,
 	if (nr - IOMMUFD_CMD_BASE >= ARRAY_SIZE(ifd_ioctls))
 		return -ENOTTY;
 	op = &ifd_ioctls[nr - IOMMUFD_CMD_BASE];
-
-	if (get_user(ucmd.user_size, (u32 __user *)ucmd.ubuf))
-		return -EFAULT;
+	/* An unknown command is ENOTTY whatever its argument points at. */
 	if (!op->handler || op->num != num)
 		return -ENOTTY;
+	if (get_user(ucmd.user_size, (u32 __user *)ucmd.ubuf))
+		return -EFAULT;
 	if (ucmd.user_size < op->min_size)
 		return -EINVAL;
 	/* Zero-extends an older struct; E2BIG for a newer one with data. */
