@@ -390,25 +390,38 @@ static int ifd_range_cmp(const void *a, const void *b)
 	return ra->start < rb->start ? -1 : ra->start > rb->start;
 }
 
-/* Read, validate and sort userspace's allowed ranges. */
+/*
+ * Read, validate and sort userspace's allowed ranges.  The array grows as
+ * ranges are read, so the kernel never allocates for more of them than
+ * userspace really supplied (@n alone is just a number).
+ */
 static struct ifd_range *ifd_load_ranges(u64 uptr, u32 n)
 {
 	struct iommu_iova_range __user *uranges = u64_to_user_ptr(uptr);
+	struct ifd_range *ranges = NULL, *grown;
 	struct iommu_iova_range range;
-	struct ifd_range *ranges;
-	u32 i;
+	u32 i, cap = 0;
+	int rc = 0;
 
-	ranges = kvcalloc(n, sizeof(*ranges), GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
-	if (!ranges)
-		return ERR_PTR(-ENOMEM);
 	for (i = 0; i < n; i++) {
+		if (i == cap) {
+			cap = cap ? min(cap, n - cap) + cap : min(n, 64U);
+			grown = kvrealloc(ranges,
+					  array_size(cap, sizeof(*ranges)),
+					  GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+			if (!grown) {
+				rc = -ENOMEM;
+				goto err;
+			}
+			ranges = grown;
+		}
 		if (copy_from_user(&range, &uranges[i], sizeof(range))) {
-			kvfree(ranges);
-			return ERR_PTR(-EFAULT);
+			rc = -EFAULT;
+			goto err;
 		}
 		if (range.start >= range.last || range.last > ULONG_MAX) {
-			kvfree(ranges);
-			return ERR_PTR(-EINVAL);
+			rc = -EINVAL;
+			goto err;
 		}
 		ranges[i].start = range.start;
 		ranges[i].last = range.last;
@@ -416,11 +429,15 @@ static struct ifd_range *ifd_load_ranges(u64 uptr, u32 n)
 	sort(ranges, n, sizeof(*ranges), ifd_range_cmp, NULL);
 	for (i = 1; i < n; i++) {
 		if (ranges[i].start <= ranges[i - 1].last) {
-			kvfree(ranges);
-			return ERR_PTR(-EINVAL);
+			rc = -EINVAL;
+			goto err;
 		}
 	}
 	return ranges;
+
+err:
+	kvfree(ranges);
+	return ERR_PTR(rc);
 }
 
 int ifd_cmd_ioas_allow_iovas(struct ifd_ucmd *ucmd)

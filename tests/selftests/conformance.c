@@ -28,7 +28,7 @@ TEST(unknown_command_is_enotty_whatever_the_argument)
 				     BAD_PTR));
 	/* ...and one past every command. */
 	EXPECT_EQ(ENOTTY, ifd2_ioctl(fd, _IO(IOMMUFD_TYPE,
-					     IOMMUFD_CMD_BASE + 0xf0),
+					     IOMMUFD_CMD_BASE + 0x70),
 				     BAD_PTR));
 	/* A served command still reads its argument. */
 	EXPECT_EQ(EFAULT, ifd2_ioctl(fd, IOMMU_DESTROY, BAD_PTR));
@@ -67,6 +67,40 @@ TEST(domain_aperture_excludes_mapping)
 	iova = MOCK_APERTURE_START;
 	ASSERT_EQ(0, ifd2_map(fd, ioas, page, 4096, &iova, IFD2_FIXED));
 	EXPECT_EQ(0, ifd2_ioctl(fd, IOMMU_TEST_CMD, &md));
+	close(fd);
+}
+
+/*
+ * IOMMU_IOAS_ALLOW_IOVAS with a count far beyond the ranges userspace
+ * really supplied: the read fails (EFAULT) where the memory ends, with no
+ * allocation sized by the count first, and nothing changes.
+ */
+TEST(allow_iovas_count_is_not_an_allocation_size)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	struct iommu_iova_range *r;
+	struct iommu_ioas_allow_iovas cmd = {
+		.size = sizeof(cmd),
+		.num_iovas = UINT32_MAX,
+	};
+	char *two = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	int fd = ifd2_open();
+
+	ASSERT_LE(0, fd);
+	ASSERT_NE(MAP_FAILED, two);
+	ASSERT_EQ(0, mprotect(two + page, page, PROT_NONE));
+	/* Valid ranges up to the end of the readable page. */
+	for (r = (void *)two; (char *)(r + 1) <= two + page; r++) {
+		r->start = ((char *)r - two) * 0x100000ULL + 0x100000;
+		r->last = r->start + 0xfffff;
+	}
+	ASSERT_EQ(0, ifd2_ioas_alloc(fd, &cmd.ioas_id));
+	cmd.allowed_iovas = (uintptr_t)two;
+	EXPECT_EQ(EFAULT, ifd2_ioctl(fd, IOMMU_IOAS_ALLOW_IOVAS, &cmd));
+	/* As many as there are: accepted. */
+	cmd.num_iovas = page / sizeof(*r);
+	EXPECT_EQ(0, ifd2_ioctl(fd, IOMMU_IOAS_ALLOW_IOVAS, &cmd));
 	close(fd);
 }
 
