@@ -333,7 +333,7 @@ static int ifd_st_claim_rule(struct ifd_ctx *ctx)
 	get_task_struct(task);
 	/* The remover claims, tombstones, then waits for our reference. */
 	for (i = 0; i < 1000 && !xa_is_value(xa_load(&ctx->objects, id)); i++)
-		msleep(1);
+		usleep_range(1000, 2000);
 	/* Checked before letting the remover go on, whatever the result. */
 	ok = ST_CHECK(xa_is_value(xa_load(&ctx->objects, id)));
 	ok &= ST_CHECK(!ifd_object_tryhold(&st->obj));
