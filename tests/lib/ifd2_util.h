@@ -144,6 +144,26 @@ static inline int ifd2_unmap(int fd, __u32 ioas, __u64 iova, __u64 len,
 	return rc;
 }
 
+/* IOMMU_VIOMMU_ALLOC with @len bytes of type data at @data (or none). */
+static inline int ifd2_viommu_alloc(int fd, __u32 type, __u32 dev,
+				    __u32 hwpt, void *data, __u32 len,
+				    __u32 *out)
+{
+	struct iommu_viommu_alloc cmd = {
+		.size = sizeof(cmd),
+		.type = type,
+		.dev_id = dev,
+		.hwpt_id = hwpt,
+		.data_len = len,
+		.data_uptr = (uintptr_t)data,
+	};
+	int rc = ifd2_ioctl(fd, IOMMU_VIOMMU_ALLOC, &cmd);
+
+	if (!rc)
+		*out = cmd.out_viommu_id;
+	return rc;
+}
+
 static inline int ifd2_hwpt_alloc(int fd, __u32 dev, __u32 pt, __u32 flags,
 				  __u32 *out)
 {

@@ -34,17 +34,8 @@ static int attach_pt(int mfd, __u32 index, __u32 *pt)
 
 static int sw_viommu_alloc(int fd, __u32 dev, __u32 hwpt, __u32 *out)
 {
-	struct iommu_viommu_alloc cmd = {
-		.size = sizeof(cmd),
-		.type = IOMMUFD2_VIOMMU_TYPE_SOFTWARE,
-		.dev_id = dev,
-		.hwpt_id = hwpt,
-	};
-	int rc = ifd2_ioctl(fd, IOMMU_VIOMMU_ALLOC, &cmd);
-
-	if (!rc)
-		*out = cmd.out_viommu_id;
-	return rc;
+	return ifd2_viommu_alloc(fd, IOMMUFD2_VIOMMU_TYPE_SOFTWARE, dev, hwpt,
+				 NULL, 0, out);
 }
 
 /* Two bound mock devices (two groups) and an IOAS with one page mapped. */

@@ -16,23 +16,10 @@
 #include "iommufd2/iommufd_test.h"
 #include "ifd2_mock.h"
 
-/* IOMMU_VIOMMU_ALLOC with @len bytes of type data at @data (or none). */
 static int viommu_alloc_data(int fd, __u32 type, __u32 dev, __u32 hwpt,
 			     void *data, __u32 len, __u32 *out)
 {
-	struct iommu_viommu_alloc cmd = {
-		.size = sizeof(cmd),
-		.type = type,
-		.dev_id = dev,
-		.hwpt_id = hwpt,
-		.data_len = len,
-		.data_uptr = (uintptr_t)data,
-	};
-	int rc = ifd2_ioctl(fd, IOMMU_VIOMMU_ALLOC, &cmd);
-
-	if (!rc)
-		*out = cmd.out_viommu_id;
-	return rc;
+	return ifd2_viommu_alloc(fd, type, dev, hwpt, data, len, out);
 }
 
 static int viommu_alloc(int fd, __u32 type, __u32 dev, __u32 hwpt,
