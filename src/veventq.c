@@ -233,6 +233,11 @@ static void ifd_veventq_destroy(struct ifd_object *obj)
 	struct ifd_viommu *viommu = q->viommu;
 	struct ifd_vevent *ev, *next;
 
+	/* Aborted before it held its vIOMMU: nothing linked, nothing queued. */
+	if (!viommu) {
+		mutex_destroy(&q->read_lock);
+		return;
+	}
 	down_write(&viommu->veventqs_rwsem);
 	list_del_init(&q->link);
 	up_write(&viommu->veventqs_rwsem);
