@@ -23,7 +23,8 @@ CHECKPATCH ?= $(KDIR)/scripts/checkpatch.pl
 # inside typeof()/sizeof().
 CHECKPATCH_IGNORE = SPDX_LICENSE_TAG,FILE_PATH_CHANGES,MACRO_ARG_REUSE
 SOURCES = $(filter-out %.mod.c,$(wildcard src/*.c src/pci/*.[ch] \
-	    include/iommufd2/*.h uapi/iommufd2/*.h tests/mock/*.[ch] \
+	    include/iommufd2/*.h include/override/uapi/linux/*.h \
+	    uapi/iommufd2/*.h tests/mock/*.[ch] \
 	    tests/limit/*.[ch]))
 
 all: modules
@@ -33,11 +34,14 @@ modules:
 
 # Every warning is an error here: W=1 plus sparse (C=2 checks all files).
 # IFD_IOMMU_PRIV_DIR=<kernel source>/drivers/iommu adds the check of our
-# iommu-priv.h prototypes (the bench sets it).
+# iommu-priv.h prototypes, IFD_NEWEST_UAPI=<newest upstream
+# include/uapi/linux/iommufd.h> the ABI check against it (the bench sets
+# both).
 lint:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 C=2 \
-		IFD_IOMMU_PRIV_DIR=$(IFD_IOMMU_PRIV_DIR) modules 2>&1 | tee .lint.log
+		IFD_IOMMU_PRIV_DIR=$(IFD_IOMMU_PRIV_DIR) \
+		IFD_NEWEST_UAPI=$(IFD_NEWEST_UAPI) modules 2>&1 | tee .lint.log
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/tests/mock W=1 C=2 \
 		KBUILD_EXTRA_SYMBOLS=$(CURDIR)/Module.symvers modules 2>&1 | \
 		tee -a .lint.log

@@ -1,25 +1,30 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# abi-gen.sh OURS_HEADER OUT_DIR
+# abi-gen.sh OURS_HEADER OUT_DIR REF_HEADER...
 #
-# Turns our uAPI header into two files for src/abi_check.c:
-#   OUT_DIR/abi_ours.h     the header with every iommu*/IOMMU*/MOCK_* name
+# Writes two files for src/abi_check*.c:
+#   OUT_DIR/abi_ours.h     our header with every iommu*/IOMMU*/MOCK_* name
 #                          prefixed by IFD2ABI_ and its #includes dropped,
-#                          so it can sit beside the kernel's
-#   OUT_DIR/abi_asserts.h  static_asserts that each struct's size and
-#                          alignment, each member's offset and size, each
-#                          enum constant and each #define (ioctl numbers
-#                          included) equal the kernel's
-# The parser relies on the header's layout: one member or constant per line,
-# "struct NAME {" / "enum ... {" openers and "};" closers at column 0.
+#                          so it can sit beside a reference header
+#   OUT_DIR/abi_asserts.h  for every definition of each REF_HEADER,
+#                          static_asserts that ours has it and that each
+#                          struct's size and alignment, each member's offset
+#                          and size, each enum constant and each #define
+#                          (ioctl numbers included) are the same
+# Naming OURS_HEADER as a REF_HEADER too checks the other direction: that
+# the reference defines everything we do.
+# The parser relies on kernel uapi layout, which both follow: one member or
+# constant per line, "struct NAME {" / "enum ... {" openers and "};"
+# closers at column 0.
 set -e
-in=$1
+ours=$1
 out=$2
+shift 2
 mkdir -p "$out"
 sed -E -e '/^#include/d' \
 	-e 's/\<([iI][oO][mM][mM][uU][A-Za-z0-9_]*|MOCK_[A-Z0-9_]*)/IFD2ABI_\1/g' \
-	"$in" >"$out/abi_ours.h.tmp"
+	"$ours" >"$out/abi_ours.h.tmp"
 mv "$out/abi_ours.h.tmp" "$out/abi_ours.h"
 
 awk '
@@ -69,5 +74,5 @@ mode == "struct" && /;/ {
 	next
 }
 /^#define [A-Z][A-Z0-9_]* / && $2 !~ /^_/ { num($2) }
-' "$in" >"$out/abi_asserts.h.tmp"
+' "$@" >"$out/abi_asserts.h.tmp"
 mv "$out/abi_asserts.h.tmp" "$out/abi_asserts.h"

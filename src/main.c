@@ -94,6 +94,8 @@ static const struct ifd_ioctl ifd_ioctls[] = {
 		  struct iommu_veventq_alloc, __reserved),
 	IFD_IOCTL(IOMMU_HW_QUEUE_ALLOC, ifd_cmd_hw_queue_alloc,
 		  struct iommu_hw_queue_alloc, length),
+	IFD_IOCTL(IOMMU_IOAS_NOIOMMU_GET_PA, ifd_cmd_ioas_noiommu_get_pa,
+		  struct iommu_ioas_noiommu_get_pa, out_phys),
 	IFD_IOCTL(IOMMU_TEST_CMD, ifd_cmd_test, struct iommu_test_cmd, last),
 };
 
@@ -111,6 +113,16 @@ int ifd_ucmd_respond(struct ifd_ucmd *ucmd, size_t len)
 						      len)))
 		return -EFAULT;
 	return 0;
+}
+
+/*
+ * No device of an iommufd2 context does DMA without an IOMMU, so there is no
+ * physical address to give out: the answer of a kernel built without
+ * no-IOMMU support.
+ */
+int ifd_cmd_ioas_noiommu_get_pa(struct ifd_ucmd *ucmd)
+{
+	return -EOPNOTSUPP;
 }
 
 int ifd_cmd_destroy(struct ifd_ucmd *ucmd)

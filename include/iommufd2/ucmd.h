@@ -7,7 +7,7 @@
 #define IOMMUFD2_UCMD_H
 
 #include <linux/types.h>
-#include <uapi/linux/iommufd.h>
+#include <iommufd2/iommufd.h>
 
 struct ifd_ctx;
 
@@ -37,6 +37,7 @@ int ifd_cmd_ioas_map_file(struct ifd_ucmd *ucmd);
 int ifd_cmd_ioas_copy(struct ifd_ucmd *ucmd);
 int ifd_cmd_ioas_unmap(struct ifd_ucmd *ucmd);
 int ifd_cmd_ioas_change_process(struct ifd_ucmd *ucmd);
+int ifd_cmd_ioas_noiommu_get_pa(struct ifd_ucmd *ucmd);
 int ifd_cmd_hwpt_alloc(struct ifd_ucmd *ucmd);
 int ifd_cmd_get_hw_info(struct ifd_ucmd *ucmd);
 int ifd_cmd_viommu_alloc(struct ifd_ucmd *ucmd);

@@ -13,7 +13,7 @@
 #include <linux/property.h>
 #include <linux/slab.h>
 
-#include <uapi/linux/iommufd.h>
+#include <iommufd2/iommufd.h>
 
 #include "iommufd2/kapi.h"
 #include "iommufd2/iommufd_test.h"

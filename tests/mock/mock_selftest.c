@@ -19,7 +19,7 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/slab.h>
-#include <uapi/linux/iommufd.h>
+#include <iommufd2/iommufd.h>
 
 #include "iommufd2/kapi.h"
 #include "iommufd2/iommufd_test.h"

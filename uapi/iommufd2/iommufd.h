@@ -51,6 +51,7 @@ enum {
 	IOMMUFD_CMD_IOAS_CHANGE_PROCESS = 0x92,
 	IOMMUFD_CMD_VEVENTQ_ALLOC = 0x93,
 	IOMMUFD_CMD_HW_QUEUE_ALLOC = 0x94,
+	IOMMUFD_CMD_IOAS_NOIOMMU_GET_PA = 0x95,
 };
 
 /*
@@ -139,6 +140,24 @@ struct iommu_ioas_map {
 };
 
 #define IOMMU_IOAS_MAP _IO(IOMMUFD_TYPE, IOMMUFD_CMD_IOAS_MAP)
+
+/*
+ * IOMMU_IOAS_NOIOMMU_GET_PA - the physical address behind @iova of IOAS
+ * @ioas_id and, in @length, how many bytes from there are contiguous.  Only
+ * for devices without an IOMMU; iommufd2 has none and answers EOPNOTSUPP, as
+ * a kernel built without no-IOMMU support does.
+ */
+struct iommu_ioas_noiommu_get_pa {
+	__u32 size;
+	__u32 flags;
+	__u32 ioas_id;
+	__u32 __reserved;
+	__aligned_u64 iova;
+	__aligned_u64 length;
+	__aligned_u64 out_phys;
+};
+
+#define IOMMU_IOAS_NOIOMMU_GET_PA _IO(IOMMUFD_TYPE, IOMMUFD_CMD_IOAS_NOIOMMU_GET_PA)
 
 /*
  * IOMMU_IOAS_MAP_FILE - like IOMMU_IOAS_MAP, but the memory is @length bytes
@@ -235,6 +254,31 @@ enum iommu_hwpt_data_type {
 	IOMMU_HWPT_DATA_AMD_GUEST = 3,
 };
 
+/* IOMMU_HWPT_DATA_VTD_S1: attributes of the guest's stage-1 entries. */
+enum iommu_hwpt_vtd_s1_flags {
+	IOMMU_VTD_S1_SRE = 1 << 0,	/* supervisor requests */
+	IOMMU_VTD_S1_EAFE = 1 << 1,	/* extended accessed flag */
+	IOMMU_VTD_S1_WPE = 1 << 2,	/* write protect */
+};
+
+/* IOMMU_HWPT_DATA_VTD_S1: a guest stage-1 table and its address width. */
+struct iommu_hwpt_vtd_s1 {
+	__aligned_u64 flags;
+	__aligned_u64 pgtbl_addr;
+	__u32 addr_width;
+	__u32 __reserved;
+};
+
+/* IOMMU_HWPT_DATA_ARM_SMMUV3: the guest STE's first two words (LE). */
+struct iommu_hwpt_arm_smmuv3 {
+	__aligned_le64 ste[2];
+};
+
+/* IOMMU_HWPT_DATA_AMD_GUEST: the guest's device table entry. */
+struct iommu_hwpt_amd_guest {
+	__aligned_u64 dte[4];
+};
+
 /*
  * IOMMU_HWPT_ALLOC - make a hardware page table for device @dev_id on top of
  * @pt_id: an IOAS (a paging HWPT mirroring it) or a paging HWPT / vIOMMU
@@ -257,12 +301,46 @@ struct iommu_hwpt_alloc {
 
 #define IOMMU_HWPT_ALLOC _IO(IOMMUFD_TYPE, IOMMUFD_CMD_HWPT_ALLOC)
 
+/* Errata the VT-d driver reports in iommu_hw_info_vtd.flags. */
+enum iommu_hw_info_vtd_flags {
+	IOMMU_HW_INFO_VTD_ERRATA_772415_SPR17 = 1 << 0,	/* no read-only maps */
+};
+
 /* IOMMU_HW_INFO_TYPE_INTEL_VTD data: the unit's capability registers. */
 struct iommu_hw_info_vtd {
 	__u32 flags;
 	__u32 __reserved;
 	__aligned_u64 cap_reg;
 	__aligned_u64 ecap_reg;
+};
+
+/* Errata the SMMUv3 driver reports in iommu_hw_info_arm_smmuv3.flags. */
+enum iommu_hw_info_arm_smmuv3_flags {
+	IOMMU_HW_INFO_ARM_SMMUV3_ERRATA_REPEAT_TLBI_CFGI = 1 << 0,
+};
+
+/* IOMMU_HW_INFO_TYPE_ARM_SMMUV3 data: the ID registers. */
+struct iommu_hw_info_arm_smmuv3 {
+	__u32 flags;
+	__u32 __reserved;
+	__u32 idr[6];
+	__u32 iidr;
+	__u32 aidr;
+};
+
+/* IOMMU_HW_INFO_TYPE_TEGRA241_CMDQV data: the CMDQV's geometry. */
+struct iommu_hw_info_tegra241_cmdqv {
+	__u32 flags;
+	__u8 version;
+	__u8 log2vcmdqs;
+	__u8 log2vsids;
+	__u8 __reserved;
+};
+
+/* IOMMU_HW_INFO_TYPE_AMD data: the extended feature registers. */
+struct iommu_hw_info_amd {
+	__aligned_u64 efr;
+	__aligned_u64 efr2;
 };
 
 /* What IOMMU_GET_HW_INFO's data describes. */
@@ -335,6 +413,12 @@ struct iommu_viommu_alloc {
 };
 
 #define IOMMU_VIOMMU_ALLOC _IO(IOMMUFD_TYPE, IOMMUFD_CMD_VIOMMU_ALLOC)
+
+/* IOMMU_VIOMMU_TYPE_TEGRA241_CMDQV: where its VINTF page can be mmap()ed. */
+struct iommu_viommu_tegra241_cmdqv {
+	__aligned_u64 out_vintf_mmap_offset;
+	__aligned_u64 out_vintf_mmap_length;
+};
 
 /*
  * IOMMU_VDEVICE_ALLOC - present device @dev_id to vIOMMU @viommu_id under
