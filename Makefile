@@ -22,26 +22,34 @@ CHECKPATCH ?= $(KDIR)/scripts/checkpatch.pl
 # Not a tree (no MAINTAINERS), and macro arguments we reuse only ever sit
 # inside typeof()/sizeof().
 CHECKPATCH_IGNORE = SPDX_LICENSE_TAG,FILE_PATH_CHANGES,MACRO_ARG_REUSE
-SOURCES = $(filter-out %.mod.c,$(wildcard src/*.c src/pci/*.[ch] \
+# The compat header's op-selection macros leave one kernel's shape unused.
+COMPAT_HEADER = include/iommufd2/compat.h
+SOURCES = $(filter-out %.mod.c $(COMPAT_HEADER),$(wildcard src/*.c src/pci/*.[ch] \
 	    include/iommufd2/*.h include/override/uapi/linux/*.h \
 	    uapi/iommufd2/*.h tests/mock/*.[ch] \
 	    tests/limit/*.[ch]))
 
 all: modules
 
-modules:
+# What the kernel at KDIR provides (compile tests), for iommufd2/compat.h.
+# Cheap when nothing changed: the script keeps a header made for the same
+# kernel.
+probes:
+	sh scripts/probe.sh $(KDIR) $(CURDIR)/generated/probes.h
+
+modules: probes
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
 # Every warning is an error here: W=1 plus sparse (C=2 checks all files).
 # IFD_IOMMU_PRIV_DIR=<kernel source>/drivers/iommu adds the check of our
-# iommu-priv.h prototypes, IFD_NEWEST_UAPI=<newest upstream
-# include/uapi/linux/iommufd.h> the ABI check against it (the bench sets
+# iommu-priv.h prototypes, IFD_NEWEST_SRC=<the newest upstream kernel
+# source> the ABI checks against its headers (the bench sets
 # both).
-lint:
+lint: probes
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 C=2 \
 		IFD_IOMMU_PRIV_DIR=$(IFD_IOMMU_PRIV_DIR) \
-		IFD_NEWEST_UAPI=$(IFD_NEWEST_UAPI) modules 2>&1 | tee .lint.log
+		IFD_NEWEST_SRC=$(IFD_NEWEST_SRC) modules 2>&1 | tee .lint.log
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/tests/mock W=1 C=2 \
 		KBUILD_EXTRA_SYMBOLS=$(CURDIR)/Module.symvers modules 2>&1 | \
 		tee -a .lint.log
@@ -50,6 +58,8 @@ lint:
 	@! grep -E "warning:|error:" .lint.log
 	$(CHECKPATCH) --no-tree --strict --quiet --show-types \
 		--ignore $(CHECKPATCH_IGNORE) -f $(SOURCES)
+	$(CHECKPATCH) --no-tree --strict --quiet --show-types \
+		--ignore $(CHECKPATCH_IGNORE),MACRO_ARG_UNUSED -f $(COMPAT_HEADER)
 	@rm -f .lint.log
 
 demo:
@@ -81,7 +91,7 @@ mock: modules
 		KBUILD_EXTRA_SYMBOLS=$(CURDIR)/Module.symvers modules
 
 # The benchmark's physical-limit reference (tests/limit), standalone.
-limit:
+limit: probes
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/tests/limit modules
 
 clean:
@@ -90,4 +100,4 @@ clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/tests/limit clean 2>/dev/null || true
 	rm -rf generated .lint.log
 
-.PHONY: all modules lint mock limit demo check check-upstream check-baseline check-debug bench compare clean
+.PHONY: all probes modules lint mock limit demo check check-upstream check-baseline check-debug bench compare clean

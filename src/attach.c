@@ -257,8 +257,8 @@ static struct ifd_hwpt *ifd_do_replace(struct ifd_device *idev, u32 pasid,
 		rc = iommu_replace_group_handle(igroup->group, hwpt->domain,
 						&handle->core);
 	else
-		rc = iommu_replace_device_pasid(hwpt->domain, idev->dev, pasid,
-						&handle->core);
+		rc = ifd_compat_replace_device_pasid(hwpt->domain, idev->dev,
+						     pasid, &handle->core);
 	if (rc) {
 		kfree(handle);
 		goto out_unreserve;
@@ -477,7 +477,7 @@ void iommufd2_device_detach(struct ifd_device *idev, u32 pasid)
 }
 EXPORT_SYMBOL_NS_GPL(iommufd2_device_detach, "IOMMUFD2");
 
-MODULE_IMPORT_NS("IOMMUFD_INTERNAL");
+IFD_MODULE_IMPORT_NS("IOMMUFD_INTERNAL");
 
 /**
  * ifd_device_detach_all() - detach every PASID, then the RID, of a device

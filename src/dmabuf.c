@@ -28,6 +28,7 @@
 #include <linux/module.h>
 #include <linux/slab.h>
 
+#include "iommufd2/compat.h"
 #include "iommufd2/kapi.h"
 #include "iommufd2/pages.h"
 
@@ -134,7 +135,7 @@ static void ifd_dmabuf_invalidate(struct dma_buf_attachment *attach)
 
 static const struct dma_buf_attach_ops ifd_dmabuf_importer = {
 	.allow_peer2peer = true,
-	.invalidate_mappings = ifd_dmabuf_invalidate,
+	IFD_COMPAT_DMA_BUF_INVALIDATE_OP(ifd_dmabuf_invalidate),
 };
 
 static void ifd_dmabuf_detach(struct ifd_dmabuf *d, bool pinned)
@@ -345,4 +346,4 @@ void ifd_dmabuf_unmap(struct ifd_pages *pages, struct iommu_domain *domain,
 	kfree(found);
 }
 
-MODULE_IMPORT_NS("DMA_BUF");
+IFD_MODULE_IMPORT_NS("DMA_BUF");

@@ -114,11 +114,9 @@ ifd_domain_alloc_user(struct device *dev, u32 flags,
 	const struct iommu_ops *ops = ifd_dev_iommu_ops(dev);
 	struct iommu_domain *domain;
 
-	if (!ops->domain_alloc_paging_flags)
-		return ERR_PTR(-EOPNOTSUPP);
-	domain = ops->domain_alloc_paging_flags(dev, flags, data);
-	if (IS_ERR_OR_NULL(domain))
-		return domain ?: ERR_PTR(-ENOMEM);
+	domain = ifd_compat_ops_alloc_paging(ops, dev, flags, data);
+	if (IS_ERR(domain))
+		return domain;
 	domain->type = IOMMU_DOMAIN_UNMANAGED;
 	domain->owner = ops;
 	if (!domain->ops)
@@ -135,6 +133,7 @@ ifd_domain_alloc_user(struct device *dev, u32 flags,
  * @ioas: the IOAS; the caller holds a short-term reference and hwpt_lock
  * @idev: the device the domain is made for
  * @flags: IOMMU_HWPT_ALLOC_* flags
+ * @data: driver-specific data of IOMMU_HWPT_ALLOC, or NULL
  *
  * Finalize or abort the result (abort with hwpt_lock still held).
  *
@@ -169,7 +168,7 @@ struct ifd_hwpt *ifd_hwpt_alloc_paging(struct ifd_ioas *ioas,
 	hwpt->nest_parent = flags & IOMMU_HWPT_ALLOC_NEST_PARENT;
 
 	hwpt->domain = data ? ifd_domain_alloc_user(idev->dev, flags, data) :
-			      iommu_paging_domain_alloc_flags(idev->dev, flags);
+			      ifd_compat_domain_alloc_paging(idev->dev, flags);
 	if (IS_ERR(hwpt->domain)) {
 		rc = PTR_ERR(hwpt->domain);
 		hwpt->domain = NULL;

@@ -73,7 +73,7 @@ static struct ifd_hwpt *ifd_nest_parent(struct ifd_object *pt,
 		return v->hwpt;
 	}
 	parent = container_of(pt, struct ifd_hwpt, obj);
-	if (!ops->domain_alloc_nested)
+	if (!ifd_compat_ops_can_alloc_nested(ops))
 		return ERR_PTR(-EOPNOTSUPP);
 	if (parent->auto_domain || !parent->nest_parent ||
 	    parent->domain->owner != ops)
@@ -137,8 +137,9 @@ struct ifd_hwpt *ifd_hwpt_alloc_nested(struct ifd_ctx *ctx,
 	} else {
 		const struct iommu_ops *ops = ifd_dev_iommu_ops(idev->dev);
 
-		domain = ops->domain_alloc_nested(idev->dev, parent->domain,
-						  dom_flags, data);
+		domain = ifd_compat_ops_alloc_nested(ops, idev->dev,
+						     parent->domain, dom_flags,
+						     data);
 	}
 	if (IS_ERR_OR_NULL(domain)) {
 		rc = domain ? PTR_ERR(domain) : -ENOMEM;

@@ -17,6 +17,7 @@
 #include <uapi/linux/fcntl.h>
 #include <uapi/linux/magic.h>
 
+#include "iommufd2/compat.h"
 #include "iommufd2/ctx.h"
 #include "iommufd2/pages.h"
 #include "iommufd2/kapi.h"
@@ -402,7 +403,9 @@ static int ifd_pin_file_range(struct ifd_pages *pages, void *arg)
 			 * page we use a pin of its own so that unpinning is
 			 * the same per-page operation as for user memory.
 			 */
-			if (use > 1 && folio_add_pins(folio, use - 1)) {
+			if (use > 1 &&
+			    ifd_compat_memfd_add_pins(file, pos, folio,
+						      use - 1)) {
 				rc = -EFAULT;
 				use = 0;
 			}

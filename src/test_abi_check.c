@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Compile-time proof that uapi/iommufd2/iommufd_test.h, our statement of
- * the test command's ABI, matches upstream's drivers/iommu/iommufd/
- * iommufd_test.h of the target kernel (built only when the bench supplies
- * that source; see Kbuild).  The method is src/abi_check.c's.
+ * the test command's ABI (the mock IOMMU's), and drivers/iommu/iommufd/
+ * iommufd_test.h of the newest upstream kernel source the bench has
+ * (IFD_NEWEST_SRC) define the same names, identically; the method is
+ * src/abi_check.c's.  Older kernels' test ABI differs (6.12's mock has
+ * flags and fields 7.x dropped), so the mock serves only the newest one.
  */
 #include <linux/build_bug.h>
 #include <linux/stddef.h>

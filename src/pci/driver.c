@@ -169,4 +169,4 @@ module_exit(ifd2_pci_exit);
 
 MODULE_DESCRIPTION("PCI device driver handing devices to iommufd2 through VFIO-style cdev ioctls");
 MODULE_LICENSE("GPL");
-MODULE_IMPORT_NS("IOMMUFD2");
+IFD_MODULE_IMPORT_NS("IOMMUFD2");

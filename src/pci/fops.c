@@ -13,6 +13,7 @@
 #include <linux/uaccess.h>
 #include <uapi/linux/vfio.h>
 
+#include "iommufd2/compat.h"
 #include "iommufd2/kapi.h"
 #include "pci_cdev.h"
 
@@ -141,18 +142,18 @@ static int ifd2_bind(struct ifd2_pci_file *df, void __user *uarg)
 
 static int ifd2_attach(struct ifd2_pci_file *df, void __user *uarg)
 {
-	struct vfio_device_attach_iommufd_pt attach;
-	size_t minsz = offsetofend(struct vfio_device_attach_iommufd_pt, pt_id);
+	struct ifd_vfio_attach_pt attach;
+	size_t minsz = offsetofend(struct ifd_vfio_attach_pt, pt_id);
 	u32 pasid = IOMMU_NO_PASID;
 	int rc;
 
 	rc = ifd2_copy_arg(&attach, uarg, minsz);
 	if (rc)
 		return rc;
-	if (attach.flags & ~VFIO_DEVICE_ATTACH_PASID)
+	if (attach.flags & ~IFD_VFIO_ATTACH_PASID)
 		return -EINVAL;
-	if (attach.flags & VFIO_DEVICE_ATTACH_PASID) {
-		minsz = offsetofend(struct vfio_device_attach_iommufd_pt,
+	if (attach.flags & IFD_VFIO_ATTACH_PASID) {
+		minsz = offsetofend(struct ifd_vfio_attach_pt,
 				    pasid);
 		rc = ifd2_copy_arg(&attach, uarg, minsz);
 		if (rc)
@@ -176,7 +177,7 @@ static int ifd2_attach(struct ifd2_pci_file *df, void __user *uarg)
 	}
 	if (rc)
 		return rc;
-	if (copy_to_user(uarg + offsetof(struct vfio_device_attach_iommufd_pt,
+	if (copy_to_user(uarg + offsetof(struct ifd_vfio_attach_pt,
 					 pt_id),
 			 &attach.pt_id, sizeof(attach.pt_id)))
 		return -EFAULT;
@@ -185,18 +186,18 @@ static int ifd2_attach(struct ifd2_pci_file *df, void __user *uarg)
 
 static int ifd2_detach(struct ifd2_pci_file *df, void __user *uarg)
 {
-	struct vfio_device_detach_iommufd_pt detach;
-	size_t minsz = offsetofend(struct vfio_device_detach_iommufd_pt, flags);
+	struct ifd_vfio_detach_pt detach;
+	size_t minsz = offsetofend(struct ifd_vfio_detach_pt, flags);
 	u32 pasid = IOMMU_NO_PASID;
 	int rc;
 
 	rc = ifd2_copy_arg(&detach, uarg, minsz);
 	if (rc)
 		return rc;
-	if (detach.flags & ~VFIO_DEVICE_DETACH_PASID)
+	if (detach.flags & ~IFD_VFIO_DETACH_PASID)
 		return -EINVAL;
-	if (detach.flags & VFIO_DEVICE_DETACH_PASID) {
-		minsz = offsetofend(struct vfio_device_detach_iommufd_pt,
+	if (detach.flags & IFD_VFIO_DETACH_PASID) {
+		minsz = offsetofend(struct ifd_vfio_detach_pt,
 				    pasid);
 		rc = ifd2_copy_arg(&detach, uarg, minsz);
 		if (rc)

@@ -69,7 +69,7 @@ if [ "$mode" = check ] && [ "${IOMMUFD2_LINT:-1}" != 0 ]; then
 	copy_sources "$BUILD/lint-src"
 	if in_root make -C /bench/build/lint-src KDIR=/lib/modules/$krel/build \
 		IFD_IOMMU_PRIV_DIR=/ksrc/drivers/iommu \
-		IFD_NEWEST_UAPI=/ksrc/include/uapi/linux/iommufd.h lint \
+		IFD_NEWEST_SRC=/ksrc lint \
 		>"$BUILD/lint.log" 2>&1; then
 		echo pass >"$BUILD/lint.result"
 	else

@@ -309,4 +309,4 @@ module_exit(mock_exit);
 
 MODULE_DESCRIPTION("Software IOMMU with PASID support for iommufd2 tests");
 MODULE_LICENSE("GPL");
-MODULE_IMPORT_NS("IOMMUFD2");
+IFD_MODULE_IMPORT_NS("IOMMUFD2");

@@ -13,6 +13,7 @@
 #include <linux/module.h>
 #include <linux/slab.h>
 
+#include "iommufd2/compat.h"
 #include "iommufd2/kapi.h"
 #include "iommufd2/iommufd_test.h"
 #include "mock.h"
@@ -137,7 +138,7 @@ int mock_dmabuf_revoke(int fd, bool revoked)
 	if (dmabuf->ops == &mock_dmabuf_ops) {
 		dma_resv_lock(dmabuf->resv, NULL);
 		((struct mock_dmabuf *)dmabuf->priv)->revoked = revoked;
-		dma_buf_invalidate_mappings(dmabuf);
+		ifd_compat_dma_buf_invalidate(dmabuf);
 		dma_resv_unlock(dmabuf->resv);
 	} else {
 		rc = -EINVAL;
@@ -164,4 +165,4 @@ void mock_dmabuf_exit(void)
 	iommufd2_dmabuf_exporter_unregister(&mock_dmabuf_exporter);
 }
 
-MODULE_IMPORT_NS("DMA_BUF");
+IFD_MODULE_IMPORT_NS("DMA_BUF");

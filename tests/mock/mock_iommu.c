@@ -15,6 +15,7 @@
 
 #include <iommufd2/iommufd.h>
 
+#include "iommufd2/compat.h"
 #include "iommufd2/kapi.h"
 #include "iommufd2/iommufd_test.h"
 #include "mock_uapi.h"
@@ -172,8 +173,28 @@ static int mock_blocked_set_pasid(struct iommu_domain *domain,
 	return 0;
 }
 
+/* What the device's RID is attached to now (NULL: blocked). */
+static struct iommu_domain *mock_rid_domain(struct device *dev)
+{
+	struct mock_dev *mdev = mock_dev_of(dev);
+	struct iommu_domain *domain;
+
+	spin_lock(&mdev->lock);
+	domain = mdev->rid;
+	spin_unlock(&mdev->lock);
+	return domain;
+}
+
+/* attach_dev for kernels that do not say what is replaced (compat.h). */
+static __maybe_unused int
+mock_blocked_attach_compat(struct iommu_domain *domain, struct device *dev)
+{
+	return mock_blocked_attach(domain, dev, mock_rid_domain(dev));
+}
+
 static const struct iommu_domain_ops mock_blocked_ops = {
-	.attach_dev = mock_blocked_attach,
+	IFD_COMPAT_ATTACH_DEV_OP(mock_blocked_attach_compat,
+				 mock_blocked_attach),
 	.set_dev_pasid = mock_blocked_set_pasid,
 };
 
@@ -214,6 +235,12 @@ static int mock_attach_dev(struct iommu_domain *domain, struct device *dev,
 	spin_unlock(&mdev->lock);
 	mock_iopf_put(mdev, old);
 	return 0;
+}
+
+static __maybe_unused int
+mock_attach_dev_compat(struct iommu_domain *domain, struct device *dev)
+{
+	return mock_attach_dev(domain, dev, mock_rid_domain(dev));
 }
 
 /*
@@ -414,7 +441,7 @@ static void mock_domain_free(struct iommu_domain *domain)
 }
 
 static const struct iommu_domain_ops mock_domain_ops = {
-	.attach_dev = mock_attach_dev,
+	IFD_COMPAT_ATTACH_DEV_OP(mock_attach_dev_compat, mock_attach_dev),
 	.set_dev_pasid = mock_set_dev_pasid,
 	.map_pages = mock_map_pages,
 	.unmap_pages = mock_unmap_pages,
@@ -583,7 +610,7 @@ static int mock_nested_invalidate(struct iommu_domain *domain,
 }
 
 static const struct iommu_domain_ops mock_nested_ops = {
-	.attach_dev = mock_attach_dev,
+	IFD_COMPAT_ATTACH_DEV_OP(mock_attach_dev_compat, mock_attach_dev),
 	.set_dev_pasid = mock_set_dev_pasid,
 	.cache_invalidate_user = mock_nested_invalidate,
 	.free = mock_nested_free,
@@ -774,12 +801,24 @@ struct mock_dev *mock_is_mock_device(struct device *dev)
 	return mock_dev_of(dev);
 }
 
+/* Both allocators in one, for kernels that have only that (compat.h). */
+static __maybe_unused struct iommu_domain *
+mock_domain_alloc_user(struct device *dev, u32 flags,
+		       struct iommu_domain *parent,
+		       const struct iommu_user_data *data)
+{
+	if (parent)
+		return mock_domain_alloc_nested(dev, parent, flags, data);
+	return mock_domain_alloc_paging_flags(dev, flags, data);
+}
+
 static const struct iommu_ops mock_ops = {
 	.owner = THIS_MODULE,
 	.capable = mock_capable,
 	.hw_info = mock_hw_info,
-	.domain_alloc_paging_flags = mock_domain_alloc_paging_flags,
-	.domain_alloc_nested = mock_domain_alloc_nested,
+	IFD_COMPAT_DOMAIN_ALLOC_OPS(mock_domain_alloc_user,
+				    mock_domain_alloc_paging_flags,
+				    mock_domain_alloc_nested),
 	.page_response = mock_page_response,
 	/* Faults tagged with a PASID may belong to a nested RID domain. */
 	.user_pasid_table = true,

@@ -9,6 +9,7 @@
 #include <linux/iommu.h>
 #include <linux/mutex.h>
 #include <linux/slab.h>
+#include <linux/uaccess.h>
 
 #include "iommufd2/kapi.h"
 #include "iommufd2/iommufd_test.h"
@@ -45,6 +46,22 @@ struct mock_hw_queue {
 	struct ifd_hw_queue *prev;
 };
 
+/*
+ * Give the type data back.  The caller's buffer must reach @st's last
+ * output field and not be larger than @st, as upstream's mock demands.
+ */
+static int mock_viommu_respond(const struct iommu_user_data *data,
+			       const struct iommu_viommu_selftest *st)
+{
+	size_t min = offsetofend(struct iommu_viommu_selftest,
+				 out_mmap_length);
+
+	if (data->type != MOCK_VIOMMU_TYPE_SELFTEST || data->len < min ||
+	    data->len > sizeof(*st))
+		return -EINVAL;
+	return copy_to_user(data->uptr, st, data->len) ? -EFAULT : 0;
+}
+
 /* Echo the type data and offer pages holding its input for mmap(). */
 static int mock_viommu_type_data(struct ifd_viommu *viommu,
 				 struct mock_viommu *mv,
@@ -69,8 +86,7 @@ static int mock_viommu_type_data(struct ifd_viommu *viommu,
 	st.out_data = st.in_data;
 	st.out_mmap_offset = mv->mmap_offset;
 	st.out_mmap_length = MOCK_VIOMMU_MMAP_SIZE;
-	rc = iommu_copy_struct_to_user(data, &st, MOCK_VIOMMU_TYPE_SELFTEST,
-				       out_mmap_length);
+	rc = mock_viommu_respond(data, &st);
 	if (!rc)
 		return 0;
 	iommufd2_viommu_mmap_remove(viommu, mv->mmap_offset);
