@@ -15,6 +15,8 @@
 #   make compare                     on the reference kernel: the map
 #                                    benchmark against upstream, iommufd2
 #                                    and the physical limit, as one table
+#   make deb                         the Debian packages (iommufd2-dkms,
+#                                    iommufd2-tools) in build/deb/
 #   make clean
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
@@ -85,6 +87,15 @@ compare:
 check-debug:
 	tests/bench/bench.sh check-debug
 
+# The Debian packages iommufd2-dkms and iommufd2-tools, built from a copy of
+# the tree; the .debs land in build/deb/.  Needs debhelper and dh-dkms
+# (Debian; the bench builds them in its root).
+deb:
+	rm -rf build/deb && mkdir -p build/deb/iommufd2
+	tar --exclude=./build --exclude=./.git -cf - . | \
+		tar -C build/deb/iommufd2 -xf -
+	cd build/deb/iommufd2 && dpkg-buildpackage -b -uc -us
+
 # The test-only mock IOMMU module, against this tree's Module.symvers.
 mock: modules
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/tests/mock \
@@ -100,4 +111,4 @@ clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/tests/limit clean 2>/dev/null || true
 	rm -rf generated .lint.log
 
-.PHONY: all probes modules lint mock limit demo check check-upstream check-baseline check-debug bench compare clean
+.PHONY: all probes modules lint deb mock limit demo check check-upstream check-baseline check-debug bench compare clean

@@ -28,6 +28,7 @@ KERNEL_HWPT_ALLOC_PASID|linux/iommu.h|int f(void) { return IOMMU_HWPT_ALLOC_PASI
 DMA_BUF_INVALIDATE_MAPPINGS|linux/dma-buf.h|void f(struct dma_buf *b) { dma_buf_invalidate_mappings(b); }
 DMA_BUF_OPS_INVALIDATE_MAPPINGS|linux/dma-buf.h|size_t f(void) { return offsetof(struct dma_buf_attach_ops, invalidate_mappings); }
 ATTACH_DEV_OLD|linux/iommu.h|int f(struct iommu_domain *d, struct device *v) { return d->ops->attach_dev(d, v, NULL); }
+OPS_REMOVE_DEV_PASID|linux/iommu.h|size_t f(void) { return offsetof(struct iommu_ops, remove_dev_pasid); }
 MODULE_NS_UNQUOTED|linux/module.h|MODULE_IMPORT_NS(DMA_BUF);
 VFIO_ATTACH_PASID|linux/vfio.h|size_t f(void) { return offsetof(struct vfio_device_attach_iommufd_pt, pasid); }
 '

@@ -232,6 +232,11 @@ static struct ifd_hwpt *ifd_do_replace(struct ifd_device *idev, u32 pasid,
 	rc = ifd_pasid_compat(idev, hwpt, pasid);
 	if (rc)
 		goto out_unlock;
+	/* Never emulated by detach + attach: see compat.h. */
+	if (pasid != IOMMU_NO_PASID && !ifd_compat_can_replace_pasid()) {
+		rc = -EOPNOTSUPP;
+		goto out_unlock;
+	}
 	/* One reference per device; the first one proves @hwpt alive. */
 	if (!ifd_object_tryhold(&hwpt->obj)) {
 		rc = -ENOENT;

@@ -72,11 +72,15 @@ struct iommu_domain *ifd_compat_domain_alloc_paging(struct device *dev,
 	const struct iommu_ops *ops = ifd_dev_iommu_ops(dev);
 	struct iommu_domain *domain;
 
+	/*
+	 * As 6.12's own iommufd: a driver with a user allocator makes every
+	 * user domain with it (the mock has no other), the rest get the
+	 * core's paging domain and no flags.
+	 */
 	flags = ifd_compat_driver_flags(flags);
-	if (!flags)
-		return iommu_paging_domain_alloc(dev);
 	if (!ops->domain_alloc_user)
-		return ERR_PTR(-EOPNOTSUPP);
+		return flags ? ERR_PTR(-EOPNOTSUPP) :
+			       iommu_paging_domain_alloc(dev);
 	domain = ifd_compat_domain_or_err(ops->domain_alloc_user(dev, flags,
 								 NULL, NULL));
 	if (IS_ERR(domain))

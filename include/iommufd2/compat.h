@@ -51,6 +51,16 @@ int iommu_replace_device_pasid(struct iommu_domain *domain,
 			       struct iommu_attach_handle *handle);
 #endif
 
+/* Whether this kernel can replace a PASID's domain in one step. */
+static inline bool ifd_compat_can_replace_pasid(void)
+{
+#ifdef IFD_HAVE_IOMMU_REPLACE_DEVICE_PASID
+	return true;
+#else
+	return false;
+#endif
+}
+
 int ifd_compat_replace_device_pasid(struct iommu_domain *domain,
 				    struct device *dev, ioasid_t pasid,
 				    struct iommu_attach_handle *handle);
@@ -89,6 +99,17 @@ ifd_compat_ops_alloc_nested(const struct iommu_ops *ops, struct device *dev,
 #else
 #define IFD_COMPAT_DOMAIN_ALLOC_OPS(user, paging, nested)		\
 	.domain_alloc_user = (user)
+#endif
+
+/*
+ * 6.12 ends a PASID's attachment through iommu_ops.remove_dev_pasid, which
+ * every driver with PASIDs must have; 7.x attaches the blocked domain.
+ * Expands to the initializer with its comma, or to nothing.
+ */
+#ifdef IFD_HAVE_OPS_REMOVE_DEV_PASID
+#define IFD_COMPAT_REMOVE_DEV_PASID_OP(fn)	.remove_dev_pasid = (fn),
+#else
+#define IFD_COMPAT_REMOVE_DEV_PASID_OP(fn)
 #endif
 
 #ifdef IFD_HAVE_ATTACH_DEV_OLD

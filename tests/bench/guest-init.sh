@@ -137,6 +137,10 @@ check)
 		for t in /upstream/*; do
 			[ -x "$t" ] && suite "upstream-${t##*/}" "$t"
 		done
+		# An older kernel's own selftests (suite upstream-6.12-...).
+		for t in /upstream-own/*; do
+			[ -x "$t" ] && suite "upstream-$SERIES-${t##*/}" "$t"
+		done
 		;;
 	esac
 	suite unload unload

@@ -49,7 +49,7 @@ if ! in_root dpkg -s $KBUILD_PACKAGES >/dev/null 2>&1; then
 		die "cannot install $KBUILD_PACKAGES"
 fi
 
-tarball=$(ls "$ROOT"/usr/src/linux-source-*.tar.xz | sort -V | tail -n1)
+tarball=$ROOT/usr/src/linux-source-$(root_kernel_series).tar.xz
 log "building the $flavour kernel from $(basename "$tarball") (cached in $dir)"
 rm -rf "$dir" && mkdir -p "$dir"
 tar -C "$dir" --strip-components=1 -xJf "$tarball" || die "extract failed"

@@ -18,11 +18,14 @@ MIRROR=${IOMMUFD2_MIRROR:-http://deb.debian.org/debian}
 
 # Packages of the bench root.  The kernel, its headers, qemu and the compiler
 # follow trixie-backports; linux-source is pinned to the kernel's version
-# separately (its metapackage may point at a newer series).
+# separately (its metapackage may point at a newer series).  trixie's own
+# kernel (6.12 LTS) is installed beside it, followed through trixie's
+# metapackage (provision.sh); debhelper and dh-dkms build our .deb.
 ROOT_PACKAGES="linux-image-amd64 linux-headers-amd64 gcc libc6-dev make dkms
 	qemu-system-x86 busybox-static libnl-genl-3-dev libnl-3-dev libcap-dev
-	kmod cpio xz-utils zstd perl python3 file"
-ROOT_RECIPE=3	# bump when the way the root is made changes
+	kmod cpio xz-utils zstd perl python3 file build-essential debhelper
+	dh-dkms"
+ROOT_RECIPE=4	# bump when the way the root is made changes
 
 ROOT_KEY=$(printf '%s %s' "$ROOT_PACKAGES" "$ROOT_RECIPE" | md5sum | cut -c1-10)
 ROOT=$CACHE/trixie-$ROOT_KEY
@@ -47,8 +50,9 @@ need_root_user() {
 # Run a command inside the bench root, with /dev, /proc and /sys mounted in a
 # private mount namespace that vanishes when the command ends.  With
 # BENCH_BIND set, that directory appears as /bench; with BENCH_KSRC, the
-# linux-source extract appears as /ksrc; with BENCH_KERNEL, a kernel tree
-# built by kernel.sh appears as /kernel.
+# linux-source extract appears as /ksrc (BENCH_KSRC_NEWEST: the newest
+# kernel's, as /ksrc-newest); with BENCH_KERNEL, a kernel tree built by
+# kernel.sh appears as /kernel.
 in_root() {
 	unshare -m --propagation private bash -c '
 		r=$0
@@ -62,6 +66,10 @@ in_root() {
 		if [ -n "$BENCH_KSRC" ]; then
 			mkdir -p "$r/ksrc" && mount --bind "$BENCH_KSRC" "$r/ksrc"
 		fi
+		if [ -n "$BENCH_KSRC_NEWEST" ]; then
+			mkdir -p "$r/ksrc-newest" &&
+				mount --bind "$BENCH_KSRC_NEWEST" "$r/ksrc-newest"
+		fi
 		if [ -n "$BENCH_KERNEL" ]; then
 			mkdir -p "$r/kernel" &&
 				mount --bind "$BENCH_KERNEL" "$r/kernel"
@@ -72,15 +80,24 @@ in_root() {
 	' "$ROOT" "$@"
 }
 
-# The kernel release the root's linux-image-amd64 metapackage points at.
-root_kernel_release() {
-	in_root dpkg-query -W -f='${Depends}\n' linux-image-amd64 |
-		tr ',' '\n' | sed -n 's/^ *linux-image-\([^ ]*\) .*/\1/p' | head -n1
-}
+# The Debian kernels of the root, written by provision.sh, a line each:
+#   TAG RELEASE PKGVERSION SERIES
+# TAG "backports" is trixie-backports' kernel (the newest; its source is
+# the behavioural reference), "trixie" trixie's own.  IOMMUFD2_KTAG picks
+# the one a build or a VM uses (default backports); IOMMUFD2_KERNELS the
+# ones `check` runs (default both).
+BENCH_KERNELS_FILE=$ROOT/etc/bench-kernels
+KTAG=${IOMMUFD2_KTAG:-backports}
+ALL_KTAGS="backports trixie"
 
-root_kernel_pkgversion() {
-	in_root dpkg-query -W -f='${Version}\n' linux-image-amd64
+# kernel_field N [TAG]: field N of TAG's line (default $KTAG).
+kernel_field() {
+	awk -v t="${2:-$KTAG}" -v f="$1" '$1 == t { print $f }' \
+		"$BENCH_KERNELS_FILE" 2>/dev/null
 }
+root_kernel_release() { kernel_field 2 "$@"; }
+root_kernel_pkgversion() { kernel_field 3 "$@"; }
+root_kernel_series() { kernel_field 4 "$@"; }
 
 # Machine variants, in the order `check` runs them.
 ALL_MACHINES="vtd vtd-fs virtio vtd-group"
@@ -90,18 +107,35 @@ dkms_version() {
 	sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$REPO/dkms.conf"
 }
 
-# Where a machine variant's logs go: build/<machine>, or
+# Where a machine variant's logs go: build/<machine> on the backports
+# kernel, build/<machine>-<series> on trixie's (build/vtd-6.12), or
 # build/<machine>-<flavour> on a kernel built by kernel.sh.
 machine_out() {
 	if [ -n "${IOMMUFD2_KERNEL_DIR:-}" ]; then
 		echo "$BUILD/$1-$(basename "$IOMMUFD2_KERNEL_DIR" |
 			sed -E 's/.*-(ref|debug)-[0-9a-f]+$/\1/')"
+	elif [ "$KTAG" != backports ]; then
+		echo "$BUILD/$1-$(root_kernel_series)"
 	else
 		echo "$BUILD/$1"
 	fi
 }
 
-# The linux-source extract of the root's kernel (see provision.sh).
+# Per-kernel build output: build/<what> for backports, else
+# build/<what>-<series>.
+kernel_build_dir() {
+	if [ "$KTAG" != backports ]; then
+		echo "$BUILD/$1-$(root_kernel_series)"
+	else
+		echo "$BUILD/$1"
+	fi
+}
+
+# The linux-source extract of a kernel of the root (see provision.sh); the
+# newest is the backports kernel's.
 ksrc_dir() {
-	echo "$CACHE/src-$(root_kernel_pkgversion)"
+	echo "$CACHE/src-$(root_kernel_pkgversion "$@")"
+}
+newest_ksrc_dir() {
+	ksrc_dir backports
 }

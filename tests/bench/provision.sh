@@ -1,9 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Make (or refresh) the trixie bench root and the linux-source extract.
+# Make (or refresh) the trixie bench root and the linux-source extracts.
 #
 # A fresh root is made with mmdebstrap, then the kernel, headers, toolchain and
-# qemu come from trixie-backports.  An existing root is reused; once it is
+# qemu come from trixie-backports, and trixie's own kernel (image, headers,
+# linux-source) is installed beside it.  Both kernels follow their suite's
+# linux-image-amd64 metapackage; $ROOT/etc/bench-kernels records them.  An existing root is reused; once it is
 # older than $IOMMUFD2_REFRESH_HOURS (default 12) its package lists are
 # refreshed so the kernel follows the metapackages.  A failed refresh (no
 # archive reachable) keeps the root as it is.
@@ -26,17 +28,39 @@ install_packages() {
 	# dracut/initramfs errors while installing the image in a chroot are
 	# expected; dpkg still ends clean and we make our own initramfs.
 	in_root apt-get install -y -q --no-install-recommends \
-		-t trixie-backports $ROOT_PACKAGES >"$CACHE/apt.log" 2>&1 ||
-		{ tail -n 20 "$CACHE/apt.log" >&2; return 1; }
-	local ver series
-	ver=$(root_kernel_pkgversion)
-	series=$(root_kernel_release | cut -d. -f1,2)
+		-t trixie-backports $ROOT_PACKAGES >"$CACHE/apt-$ROOT_KEY.log" 2>&1 ||
+		{ tail -n 20 "$CACHE/apt-$ROOT_KEY.log" >&2; return 1; }
+	local bpo_ver bpo_rel bpo_series ver rel series
+	bpo_ver=$(in_root dpkg-query -W -f='${Version}\n' linux-image-amd64)
+	bpo_rel=$(meta_release "$bpo_ver")
+	bpo_series=$(echo "$bpo_rel" | cut -d. -f1,2)
 	in_root apt-get install -y -q --no-install-recommends \
-		-t trixie-backports "linux-source-$series=$ver" \
-		>>"$CACHE/apt.log" 2>&1 ||
-		{ tail -n 20 "$CACHE/apt.log" >&2; return 1; }
+		-t trixie-backports "linux-source-$bpo_series=$bpo_ver" \
+		>>"$CACHE/apt-$ROOT_KEY.log" 2>&1 ||
+		{ tail -n 20 "$CACHE/apt-$ROOT_KEY.log" >&2; return 1; }
+	# trixie's kernel: the version trixie's metapackage has, and the
+	# release it depends on (the metapackage itself cannot be installed
+	# beside backports').
+	ver=$(in_root apt-cache madison linux-image-amd64 |
+		awk -F' *[|] *' '$3 ~ / trixie\/main / { print $2; exit }')
+	rel=$(meta_release "$ver")
+	series=$(echo "$rel" | cut -d. -f1,2)
+	[ -n "$ver" ] && [ -n "$rel" ] ||
+		{ echo "no linux-image-amd64 in trixie" >&2; return 1; }
+	in_root apt-get install -y -q --no-install-recommends \
+		"linux-image-$rel" "linux-headers-$rel" \
+		"linux-source-$series=$ver" >>"$CACHE/apt-$ROOT_KEY.log" 2>&1 ||
+		{ tail -n 20 "$CACHE/apt-$ROOT_KEY.log" >&2; return 1; }
 	install_sparse || return 1
 	in_root apt-get clean
+	printf '%s %s %s %s\n' backports "$bpo_rel" "$bpo_ver" "$bpo_series" \
+		trixie "$rel" "$ver" "$series" >"$BENCH_KERNELS_FILE"
+}
+
+# The kernel release linux-image-amd64 version $1 depends on.
+meta_release() {
+	in_root apt-cache show "linux-image-amd64=$1" | sed -n 's/^Depends: //p' |
+		tr ',' '\n' | sed -n 's/^ *linux-image-\([^ ]*\) .*/\1/p' | head -n1
 }
 
 # trixie's sparse (0.6.4) cannot parse __typeof_unqual__, which the 7.x
@@ -59,7 +83,7 @@ install_sparse() {
 		dpkg-deb -x sparse_*.deb .
 		install -m 0755 usr/bin/sparse /usr/local/bin/sparse
 		rm -rf /var/lib/bench-sid
-	' >>"$CACHE/apt.log" 2>&1
+	' >>"$CACHE/apt-$ROOT_KEY.log" 2>&1
 }
 
 make_root() {
@@ -97,24 +121,30 @@ SOURCE_PARTS="*/tools/testing/selftests/kselftest* */tools/testing/selftests/iom
 	*/tools/include/* */drivers/iommu/iommufd/* */drivers/iommu/iommu-priv.h
 	*/include/uapi/linux/iommufd.h */include/uapi/linux/vfio.h
 	*/scripts/checkpatch.pl */scripts/spelling.txt
-	*/scripts/const_structs.checkpatch */scripts/checker-valid.sh"
+	*/scripts/const_structs.checkpatch"
+# Parts only newer kernels have (6.12's kbuild runs no sparse probe).
+SOURCE_PARTS_OPTIONAL="*/scripts/checker-valid.sh"
 
 extract_source() {
 	local ver tarball dst stamp
-	ver=$(root_kernel_pkgversion)
+	ver=$(root_kernel_pkgversion "$1")
 	dst=$CACHE/src-$ver
 	# The stamp records which parts were extracted: a longer list
 	# re-extracts.
-	stamp=$(printf "%s" "$SOURCE_PARTS" | md5sum | cut -c1-8)
+	stamp=$(printf "%s" "$SOURCE_PARTS $SOURCE_PARTS_OPTIONAL" | md5sum | cut -c1-8)
 	[ "$(cat "$dst/.complete" 2>/dev/null)" = "$stamp" ] &&
 		{ echo "$dst"; return; }
-	tarball=$(ls "$ROOT"/usr/src/linux-source-*.tar.xz | sort -V | tail -n1)
+	tarball=$ROOT/usr/src/linux-source-$(root_kernel_series "$1").tar.xz
 	[ -f "$tarball" ] || die "no linux-source tarball in the root"
 	log "extracting selftest harness and checkpatch from $(basename "$tarball")"
 	rm -rf "$dst" && mkdir -p "$dst"
 	set -f
 	tar -C "$dst" --strip-components=1 -xJf "$tarball" --wildcards \
 		$SOURCE_PARTS || die "extract failed"
+	for part in $SOURCE_PARTS_OPTIONAL; do
+		tar -C "$dst" --strip-components=1 -xJf "$tarball" --wildcards \
+			"$part" 2>/dev/null || true
+	done
 	set +f
 	echo "$stamp" >"$dst/.complete"
 	echo "$dst"
@@ -128,7 +158,7 @@ complete_headers() {
 	for common in "$ROOT"/usr/src/linux-headers-*-common; do
 		for f in checker-valid.sh checkpatch.pl spelling.txt \
 			 const_structs.checkpatch; do
-			[ -e "$common/scripts/$f" ] ||
+			[ -e "$common/scripts/$f" ] || [ ! -e "$src/scripts/$f" ] ||
 				cp -p "$src/scripts/$f" "$common/scripts/"
 		done
 	done
@@ -141,5 +171,8 @@ else
 	rm -rf "$ROOT"
 	make_root
 fi
-complete_headers "$(extract_source)"
-log "root ready: $ROOT (kernel $(root_kernel_release))"
+for tag in $ALL_KTAGS; do
+	complete_headers "$(extract_source "$tag")"
+done
+log "root ready: $ROOT (kernels $(for tag in $ALL_KTAGS; do
+	root_kernel_release "$tag"; done | xargs))"

@@ -118,12 +118,12 @@ pack_initramfs() {
 			"$dir/lib/modules/"
 	else
 		for m in iommufd2 iommufd2_pci; do
-			mod=$(ls "$BUILD"/dkms/$m.ko* 2>/dev/null | head -n1)
+			mod=$(ls "$BUILD"/dkms/"$krel"/$m.ko* 2>/dev/null | head -n1)
 			[ -f "$mod" ] || die "$m is not dkms-installed for $krel"
 			add_module "$mod" "$dir/lib/modules/$m.ko"
 		done
-		cp "$BUILD/kmod/tests/mock/iommufd2_mock.ko" \
-			"$BUILD/kmod/tests/limit/iommufd2_limit.ko" \
+		cp "$(kernel_build_dir kmod)/tests/mock/iommufd2_mock.ko" \
+			"$(kernel_build_dir kmod)/tests/limit/iommufd2_limit.ko" \
 			"$dir/lib/modules/"
 	fi
 	for m in $GUEST_MODULES; do
@@ -136,12 +136,16 @@ pack_initramfs() {
 	done
 
 	cp "$BUILD"/guest/tests/* "$dir/tests/" 2>/dev/null
-	mkdir -p "$dir/upstream" "$dir/differential"
+	mkdir -p "$dir/upstream" "$dir/upstream-own" "$dir/differential"
 	cp "$BUILD"/guest/upstream/* "$dir/upstream/" 2>/dev/null
+	# An older kernel's own upstream selftests, where they built.
+	[ "$KTAG" != backports ] &&
+		cp "$(kernel_build_dir guest)"/upstream/* "$dir/upstream-own/" \
+			2>/dev/null
 	cp "$BUILD"/guest/differential/* "$dir/differential/" 2>/dev/null
 	cp "$BUILD"/guest/bin/* "$dir/bin/"
-	printf 'MODE=%s\nMACHINE=%s\nBENCH_ARGS="%s"\nSUITES="%s"\nTESTS="%s"\nMODULE_ARGS="%s"\n' \
-		"$mode" "$machine" "${IOMMUFD2_BENCH_ARGS:-}" \
+	printf 'MODE=%s\nMACHINE=%s\nSERIES=%s\nBENCH_ARGS="%s"\nSUITES="%s"\nTESTS="%s"\nMODULE_ARGS="%s"\n' \
+		"$mode" "$machine" "$(root_kernel_series)" "${IOMMUFD2_BENCH_ARGS:-}" \
 		"${IOMMUFD2_SUITES:-$(default_suites "$machine")}" \
 		"${IOMMUFD2_TESTS:-$MACHINE_TESTS}" "$MODULE_ARGS" \
 		>"$dir/etc/bench.conf"

@@ -45,6 +45,21 @@ static void mock_dmabuf_unmap(struct dma_buf_attachment *attach,
 {
 }
 
+/*
+ * The memory never moves, so pinning is nothing; having pin/unpin makes
+ * the buffer a dynamic exporter's, which it is (it revokes its importers'
+ * access and tells them).  Without them 6.12's dma_buf_dynamic_attach()
+ * would map the buffer at attach time, which this exporter refuses.
+ */
+static int mock_dmabuf_pin(struct dma_buf_attachment *attach)
+{
+	return 0;
+}
+
+static void mock_dmabuf_unpin(struct dma_buf_attachment *attach)
+{
+}
+
 static void mock_dmabuf_release(struct dma_buf *dmabuf)
 {
 	struct mock_dmabuf *buf = dmabuf->priv;
@@ -56,6 +71,8 @@ static void mock_dmabuf_release(struct dma_buf *dmabuf)
 static const struct dma_buf_ops mock_dmabuf_ops = {
 	.map_dma_buf = mock_dmabuf_map,
 	.unmap_dma_buf = mock_dmabuf_unmap,
+	.pin = mock_dmabuf_pin,
+	.unpin = mock_dmabuf_unpin,
 	.release = mock_dmabuf_release,
 };
 

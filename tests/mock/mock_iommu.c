@@ -198,6 +198,14 @@ static const struct iommu_domain_ops mock_blocked_ops = {
 	.set_dev_pasid = mock_blocked_set_pasid,
 };
 
+/* 6.12's way to end a PASID's attachment (compat.h). */
+static __maybe_unused void mock_remove_dev_pasid(struct device *dev,
+						 ioasid_t pasid,
+						 struct iommu_domain *domain)
+{
+	mock_blocked_set_pasid(NULL, dev, pasid, domain);
+}
+
 static struct iommu_domain mock_blocked_domain = {
 	.type = IOMMU_DOMAIN_BLOCKED,
 	.ops = &mock_blocked_ops,
@@ -824,6 +832,7 @@ static const struct iommu_ops mock_ops = {
 	.user_pasid_table = true,
 	.probe_device = mock_probe_device,
 	.device_group = generic_device_group,
+	IFD_COMPAT_REMOVE_DEV_PASID_OP(mock_remove_dev_pasid)
 	.blocked_domain = &mock_blocked_domain,
 	.default_domain = &mock_blocked_domain,
 	.default_domain_ops = &mock_domain_ops,

@@ -3,10 +3,15 @@
  * PASID attach / replace / detach, proven by "DMA" from mock devices whose
  * writes are translated through whatever domain their PASID (or RID) has
  * at that moment: data lands in the attached IOAS's buffer, a refused
- * replace leaves the old domain translating, detach blocks.
+ * replace leaves the old domain translating, detach blocks.  On kernels
+ * without an atomic PASID replace (6.12) replace is refused with
+ * EOPNOTSUPP and changes nothing (docs/kernels.md).
  */
 #include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 
 #include "kselftest_harness.h"
 #include "ifd2_mock.h"
@@ -73,11 +78,57 @@ static int landed(struct _test_data_pasid *self, __u32 pasid, __u32 v)
 	return hit;
 }
 
+/*
+ * Whether the running kernel replaces a PASID's domain in one step
+ * (iommu_replace_device_pasid(), Linux 6.15 and later).
+ */
+static bool kernel_replaces_pasids(void)
+{
+	struct utsname u;
+	int major, minor;
+
+	if (uname(&u) || sscanf(u.release, "%d.%d", &major, &minor) != 2)
+		return true;
+	return major > 6 || (major == 6 && minor >= 15);
+}
+
+#define NEED_PASID_REPLACE()						\
+	do {								\
+		if (!kernel_replaces_pasids())				\
+			SKIP(return, "no PASID replace on this kernel "	\
+			     "(replace_refused_changes_nothing)");	\
+	} while (0)
+
+TEST_F(pasid, replace_refused_changes_nothing)
+{
+	struct mock_stats before, after;
+	__u32 p = 6;
+
+	if (kernel_replaces_pasids())
+		SKIP(return, "this kernel replaces PASIDs (attach_replace_detach)");
+	ASSERT_EQ(0, mock_attach(self->mfd, self->dev, p, self->hwpt[0]));
+	before = mock_stats(self->mfd);
+	EXPECT_EQ(EOPNOTSUPP, mock_attach(self->mfd, self->dev, p,
+					  self->hwpt[1]));
+	after = mock_stats(self->mfd);
+	/* The driver was not asked, A's domain still translates. */
+	EXPECT_EQ(before.set_dev_pasid, after.set_dev_pasid);
+	EXPECT_EQ(0, landed(self, p, 0x12));
+	EXPECT_EQ(EBUSY, ifd2_destroy(self->fd, self->hwpt[0]));
+	EXPECT_EQ(0, ifd2_destroy(self->fd, self->hwpt[1]));
+	/* Detach, then attach elsewhere: the way that remains. */
+	ASSERT_EQ(0, mock_detach(self->mfd, self->dev, p));
+	EXPECT_EQ(-1, landed(self, p, 0x13));
+	ASSERT_EQ(0, mock_attach(self->mfd, self->dev, p, self->hwpt[2]));
+	EXPECT_EQ(2, landed(self, p, 0x14));
+}
+
 TEST_F(pasid, attach_replace_detach)
 {
 	struct mock_stats before, after;
 	__u32 p = 5;
 
+	NEED_PASID_REPLACE();
 	EXPECT_EQ(-1, landed(self, p, 0x11));	/* blocked before attach */
 	ASSERT_EQ(0, mock_attach(self->mfd, self->dev, p, self->hwpt[0]));
 	EXPECT_EQ(0, landed(self, p, 0x22));
@@ -106,6 +157,7 @@ TEST_F(pasid, failed_replace_keeps_old_domain)
 {
 	__u32 p = 9;
 
+	NEED_PASID_REPLACE();
 	ASSERT_EQ(0, mock_attach(self->mfd, self->dev, p, self->hwpt[0]));
 	ASSERT_EQ(0, mock_inject(self->mfd, MOCK_FAIL_SET_DEV_PASID, 1));
 	EXPECT_EQ(EIO, mock_attach(self->mfd, self->dev, p, self->hwpt[1]));
@@ -297,6 +349,7 @@ TEST_F(pasid, concurrent_replace_detach_dma)
 	pthread_t t[3];
 	int i, where;
 
+	NEED_PASID_REPLACE();
 	ASSERT_EQ(0, pthread_create(&t[0], NULL, race_replace, &r));
 	ASSERT_EQ(0, pthread_create(&t[1], NULL, race_detach, &r));
 	ASSERT_EQ(0, pthread_create(&t[2], NULL, race_dma, &r));
