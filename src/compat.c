@@ -70,26 +70,16 @@ struct iommu_domain *ifd_compat_domain_alloc_paging(struct device *dev,
 	return iommu_paging_domain_alloc_flags(dev, flags);
 #else
 	const struct iommu_ops *ops = ifd_dev_iommu_ops(dev);
-	struct iommu_domain *domain;
 
 	/*
 	 * As 6.12's own iommufd: a driver with a user allocator makes every
 	 * user domain with it (the mock has no other), the rest get the
 	 * core's paging domain and no flags.
 	 */
-	flags = ifd_compat_driver_flags(flags);
 	if (!ops->domain_alloc_user)
-		return flags ? ERR_PTR(-EOPNOTSUPP) :
-			       iommu_paging_domain_alloc(dev);
-	domain = ifd_compat_domain_or_err(ops->domain_alloc_user(dev, flags,
-								 NULL, NULL));
-	if (IS_ERR(domain))
-		return domain;
-	domain->type = IOMMU_DOMAIN_UNMANAGED;
-	domain->owner = ops;
-	if (!domain->ops)
-		domain->ops = ops->default_domain_ops;
-	return domain;
+		return ifd_compat_driver_flags(flags) ? ERR_PTR(-EOPNOTSUPP) :
+			iommu_paging_domain_alloc(dev);
+	return ifd_compat_ops_alloc_paging(ops, dev, flags, NULL);
 #endif
 }
 
@@ -100,7 +90,7 @@ struct iommu_domain *ifd_compat_domain_alloc_paging(struct device *dev,
  * @flags: IOMMU_HWPT_ALLOC_* flags
  * @data: the driver-specific description
  *
- * The caller fills in what the core's allocator would (type, owner, ops).
+ * Fills in what the core's allocator would (type, owner, default ops).
  *
  * Return: the domain or an ERR_PTR; -EOPNOTSUPP if the driver has no such
  * allocator.
@@ -109,17 +99,26 @@ struct iommu_domain *
 ifd_compat_ops_alloc_paging(const struct iommu_ops *ops, struct device *dev,
 			    u32 flags, const struct iommu_user_data *data)
 {
+	struct iommu_domain *domain;
+
 #ifdef IFD_HAVE_OPS_DOMAIN_ALLOC_PAGING_FLAGS
 	if (!ops->domain_alloc_paging_flags)
 		return ERR_PTR(-EOPNOTSUPP);
-	return ifd_compat_domain_or_err(ops->domain_alloc_paging_flags(dev,
-								flags, data));
+	domain = ops->domain_alloc_paging_flags(dev, flags, data);
 #else
 	if (!ops->domain_alloc_user)
 		return ERR_PTR(-EOPNOTSUPP);
-	return ifd_compat_domain_or_err(ops->domain_alloc_user(dev,
-				ifd_compat_driver_flags(flags), NULL, data));
+	domain = ops->domain_alloc_user(dev, ifd_compat_driver_flags(flags),
+					NULL, data);
 #endif
+	domain = ifd_compat_domain_or_err(domain);
+	if (IS_ERR(domain))
+		return domain;
+	domain->type = IOMMU_DOMAIN_UNMANAGED;
+	domain->owner = ops;
+	if (!domain->ops)
+		domain->ops = ops->default_domain_ops;
+	return domain;
 }
 
 /**

@@ -104,8 +104,8 @@ static const struct ifd_object_ops ifd_hwpt_ops = {
 };
 
 /*
- * A paging domain built from driver-specific data: the driver's own
- * allocator, then the defaults the core's allocator would have filled in.
+ * A paging domain built from driver-specific data by the driver's own
+ * allocator; it must say what page sizes it maps.
  */
 static struct iommu_domain *
 ifd_domain_alloc_user(struct device *dev, u32 flags,
@@ -117,10 +117,6 @@ ifd_domain_alloc_user(struct device *dev, u32 flags,
 	domain = ifd_compat_ops_alloc_paging(ops, dev, flags, data);
 	if (IS_ERR(domain))
 		return domain;
-	domain->type = IOMMU_DOMAIN_UNMANAGED;
-	domain->owner = ops;
-	if (!domain->ops)
-		domain->ops = ops->default_domain_ops;
 	if (!domain->pgsize_bitmap) {
 		iommu_domain_free(domain);
 		return ERR_PTR(-EINVAL);

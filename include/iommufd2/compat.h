@@ -71,7 +71,8 @@ int ifd_compat_replace_device_pasid(struct iommu_domain *domain,
  * ops->domain_alloc_nested; 6.12 drivers take both through
  * ops->domain_alloc_user and do not know IOMMU_HWPT_ALLOC_PASID (their
  * domains may be attached to PASIDs anyway).  The helpers return the
- * driver's domain as the driver made it, or an ERR_PTR (never NULL).
+ * driver's domain (paging ones with the type, owner and default ops the
+ * core's allocator would set), or an ERR_PTR (never NULL).
  */
 struct iommu_domain *ifd_compat_domain_alloc_paging(struct device *dev,
 						    u32 flags);
