@@ -4,7 +4,7 @@
  * one VM, on the same memory, interleaved round by round.
  *
  *   map_bench [-s size_MiB] [-r rounds] [-b backing,...] [-t target,...]
- *             [-n live] [-p part,...]
+ *             [-n live] [-p part,...] [-d depth]
  *
  * Targets (each used if it is there, "-" in the table if not):
  *   upstream  /dev/iommu, its own iommu-testdev through vfio-pci's cdev
@@ -35,7 +35,9 @@
  * second IOAS with a domain of the target's device.  The limit maps its
  * ranges with LIMIT_MAP_RANGE at the same IOVAs; it has no IOVA allocator
  * and no IOAS: "n/a" in those rows.  -p picks the parts to run: map
- * (the -b rows), churn, copy, objects (IOAS rate, attach, replace).
+ * (the -b rows), churn, copy, objects (IOAS rate, attach, replace), and,
+ * not by default, trace (where a 4 KiB pair's time goes: function_graph
+ * from each target's ioctl entry down -d calls, default 5).
  *
  * Output:
  * one "BENCH impl=... metric=... value=... unit=..." line per measurement,
@@ -49,6 +51,7 @@
  * Medians of the rounds.  Numbers, not verdicts: nothing fails on a slow or
  * noisy machine.
  */
+#include <ctype.h>
 #include <math.h>
 #include <stdint.h>
 #include <sys/mman.h>
@@ -752,6 +755,166 @@ static int bench_copy(size_t len, int rounds, const int *want)
 	return 0;
 }
 
+/* ---- where a pair's time goes ----------------------------------------- */
+
+#define TRACING "/sys/kernel/debug/tracing/"
+#define TRACE_PAIRS 64
+#define TRACE_FUNCS 256
+
+static int trace_set(const char *file, const char *val)
+{
+	char path[128];
+	FILE *f;
+	int rc;
+
+	snprintf(path, sizeof(path), TRACING "%s", file);
+	f = fopen(path, "w");
+	if (!f)
+		return errno;
+	rc = fputs(val, f) < 0 ? EIO : 0;
+	return fclose(f) ? errno : rc;
+}
+
+/* Time spent in one function at one call depth, over the traced pairs. */
+struct trace_fn {
+	char name[64];
+	int depth;
+	long calls;
+	double us;
+};
+
+static int cmp_trace_fn(const void *a, const void *b)
+{
+	const struct trace_fn *x = a, *y = b;
+
+	if (x->depth != y->depth)
+		return x->depth - y->depth;
+	return x->us < y->us ? 1 : x->us > y->us ? -1 : 0;
+}
+
+/*
+ * Sum the function_graph trace by function and depth: a leaf line
+ * "1.234 us | name();" or a closing one "5.678 us | } /+ name +/" (with
+ * funcgraph-tail) carries the duration of the call.
+ */
+static int trace_sum(struct trace_fn *fns)
+{
+	char line[512], name[64], *bar, *p;
+	int n = 0, i, depth;
+	double us;
+	FILE *f;
+
+	f = fopen(TRACING "trace", "r");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		bar = strchr(line, '|');
+		if (!bar || line[0] == '#')
+			continue;
+		for (p = line; p < bar && !isdigit((unsigned char)*p); p++)
+			;
+		/* The CPU column "1)" comes first: skip it. */
+		while (p < bar && *p != ')')
+			p++;
+		for (; p < bar && !isdigit((unsigned char)*p); p++)
+			;
+		if (p >= bar || sscanf(p, "%lf", &us) != 1)
+			continue;
+		for (p = bar + 1, depth = 0; *p == ' '; p++)
+			depth++;
+		if (*p == '}') {
+			if (sscanf(p, "} /* %63[^ *] */", name) != 1)
+				continue;
+		} else if (sscanf(p, "%63[^( ]", name) != 1) {
+			continue;
+		}
+		/* "|  " then two spaces a level. */
+		depth = depth < 2 ? 0 : depth / 2 - 1;
+		for (i = 0; i < n; i++)
+			if (fns[i].depth == depth && !strcmp(fns[i].name, name))
+				break;
+		if (i == n) {
+			if (n == TRACE_FUNCS)
+				continue;
+			snprintf(fns[n].name, sizeof(fns[n].name), "%s", name);
+			fns[n].depth = depth;
+			fns[n].calls = 0;
+			fns[n].us = 0;
+			n++;
+		}
+		fns[i].calls++;
+		fns[i].us += us;
+	}
+	fclose(f);
+	qsort(fns, n, sizeof(*fns), cmp_trace_fn);
+	return n;
+}
+
+/*
+ * TRACE_PAIRS 4 KiB fixed-IOVA pairs per target under the function_graph
+ * tracer, from the target's ioctl entry down to @depth calls: the time
+ * per pair of every function that takes at least 1 % of it.  The tracer's
+ * own cost is in every number; read them as shares.
+ */
+static void bench_trace(int depth, const int *use)
+{
+	static const char *const entry[NR_TARGETS] = {
+		[T_UPSTREAM] = "iommufd_fops_ioctl",
+		[T_IOMMUFD2] = "ifd_fops_ioctl",
+		[T_LIMIT] = "limit_ioctl",
+	};
+	static struct trace_fn fns[TRACE_FUNCS];
+	void *raw, *buf;
+	size_t raw_len;
+	char val[16];
+	double top;
+	int t, i, n;
+
+	buf = small_pages(SZ_4K, &raw, &raw_len);
+	if (!buf || trace_set("current_tracer", "nop")) {
+		printf("# trace: no tracefs at " TRACING "\n");
+		return;
+	}
+	snprintf(val, sizeof(val), "%d", depth);
+	for (t = 0; t < NR_TARGETS; t++) {
+		if (!use[t])
+			continue;
+		trace_set("tracing_on", "0");
+		trace_set("current_tracer", "nop");
+		if (trace_set("set_graph_function", entry[t]) ||
+		    trace_set("max_graph_depth", val) ||
+		    trace_set("current_tracer", "function_graph") ||
+		    trace_set("options/funcgraph-tail", "1")) {
+			printf("# trace: %s: cannot trace %s\n",
+			       targets[t].name, entry[t]);
+			continue;
+		}
+		trace_set("trace", "");
+		trace_set("tracing_on", "1");
+		for (i = 0; i < TRACE_PAIRS; i++)
+			if (churn_pair(t, buf, SZ_4K, 1))
+				break;
+		trace_set("tracing_on", "0");
+		n = trace_sum(fns);
+		top = 0;
+		for (i = 0; i < n; i++)
+			if (!fns[i].depth)
+				top += fns[i].us;
+		printf("# trace %s: %.1f us per pair at the ioctl entries (traced)\n",
+		       targets[t].name, top / TRACE_PAIRS);
+		for (i = 0; i < n; i++)
+			if (fns[i].us >= top / 100)
+				printf("# trace %s: %*s%-40s %6.2f calls %8.2f us\n",
+				       targets[t].name, 2 * fns[i].depth, "",
+				       fns[i].name,
+				       (double)fns[i].calls / TRACE_PAIRS,
+				       fns[i].us / TRACE_PAIRS);
+	}
+	trace_set("current_tracer", "nop");
+	trace_set("set_graph_function", "");
+	munmap(raw, raw_len);
+}
+
 /* What a chunk of the object rounds does. */
 enum obj_op { OBJ_ALLOC, OBJ_DESTROY, OBJ_MISS, NR_OBJ_OPS };
 
@@ -962,10 +1125,11 @@ int main(int argc, char **argv)
 	const char *parts = "map,churn,copy,objects";
 	int rounds = 11, opt, rc = 0, use[NR_TARGETS] = {}, t, any = 0;
 	long live = LIVE_DEFAULT;
+	int depth = 5;
 	size_t mib = 1024;
 	char *list, *b;
 
-	while ((opt = getopt(argc, argv, "s:r:b:t:n:p:")) != -1) {
+	while ((opt = getopt(argc, argv, "s:r:b:t:n:p:d:")) != -1) {
 		switch (opt) {
 		case 's': mib = strtoul(optarg, NULL, 0); break;
 		case 'r': rounds = atoi(optarg); break;
@@ -973,8 +1137,9 @@ int main(int argc, char **argv)
 		case 't': want = optarg; break;
 		case 'n': live = strtol(optarg, NULL, 0); break;
 		case 'p': parts = optarg; break;
+		case 'd': depth = atoi(optarg); break;
 		default:
-			fprintf(stderr, "usage: %s [-s MiB] [-r rounds] [-b 4k,thp,hugetlb] [-t upstream,iommufd2,limit] [-n live] [-p map,churn,copy,objects]\n",
+			fprintf(stderr, "usage: %s [-s MiB] [-r rounds] [-b 4k,thp,hugetlb] [-t upstream,iommufd2,limit] [-n live] [-p map,churn,copy,objects,trace] [-d depth]\n",
 				argv[0]);
 			return 2;
 		}
@@ -1006,6 +1171,8 @@ int main(int argc, char **argv)
 		rc |= bench_churn(live, rounds, use);
 	if (strstr(parts, "copy"))
 		rc |= bench_copy(mib << 20, rounds, use);
+	if (strstr(parts, "trace"))
+		bench_trace(depth, use);
 	if (strstr(parts, "objects"))
 		bench_objects(rounds, use);
 	print_table();
