@@ -115,33 +115,50 @@ static void ifd_area_unmap_domain(struct ifd_area *area,
  * them where iommu_map() would sync once per piece.
  */
 #define IFD_MAP_SG_ENTRIES	128
+/* Entries on the stack: a 64 KiB map of scattered 4 KiB pages. */
+#define IFD_MAP_SG_STACK	16
 /* A scatterlist entry's length is 32 bits; iommu_map_sg() rejoins them. */
 #define IFD_MAP_SG_MAX_PAGES	(SZ_1G >> PAGE_SHIFT)
 
 /*
- * Map the cursor's pages at @iova, each physically contiguous piece whole
- * so the IOMMU can use its largest pages.  @done counts the pages mapped,
- * which stay mapped on failure.
+ * Map the cursor's @npages pages at @iova, each physically contiguous
+ * piece whole so the IOMMU can use its largest pages.  One piece is one
+ * iommu_map(); more go through iommu_map_sg() in batches, from a
+ * scatterlist on the stack when they are few.  @done counts the pages
+ * mapped, which stay mapped on failure.
  */
 static int ifd_map_pieces(struct iommu_domain *domain,
 			  struct ifd_pfn_cursor *cur, unsigned long iova,
-			  int prot, unsigned long *done)
+			  unsigned long npages, int prot, unsigned long *done)
 {
+	struct scatterlist stack[IFD_MAP_SG_STACK], *sgl = stack;
 	unsigned long pfn = 0, n = 0, take, pages;
-	struct scatterlist *sgl;
-	unsigned int nents;
+	unsigned int nents, max = IFD_MAP_SG_STACK;
 	ssize_t mapped;
 	int rc = 0;
 
-	sgl = kmalloc_array(IFD_MAP_SG_ENTRIES, sizeof(*sgl), GFP_KERNEL);
-	if (!sgl)
-		return -ENOMEM;
+	if (!ifd_pfn_cursor_next(cur, &pfn, &n))
+		return 0;
+	if (n == npages) {
+		rc = iommu_map(domain, iova, PFN_PHYS(pfn), n << PAGE_SHIFT,
+			       prot, GFP_KERNEL_ACCOUNT);
+		if (!rc)
+			*done = n;
+		return rc;
+	}
+	if (npages > IFD_MAP_SG_STACK) {
+		sgl = kmalloc_array(IFD_MAP_SG_ENTRIES, sizeof(*sgl),
+				    GFP_KERNEL);
+		if (!sgl)
+			return -ENOMEM;
+		max = IFD_MAP_SG_ENTRIES;
+	}
 	/* Only the first nents entries are read: one end mark will do. */
-	sg_init_table(sgl, IFD_MAP_SG_ENTRIES);
+	sg_init_table(sgl, max);
 	for (;;) {
 		nents = 0;
 		pages = 0;
-		while (nents < IFD_MAP_SG_ENTRIES &&
+		while (nents < max &&
 		       (n || ifd_pfn_cursor_next(cur, &pfn, &n))) {
 			take = min(n, IFD_MAP_SG_MAX_PAGES);
 			sg_set_page(&sgl[nents++], pfn_to_page(pfn),
@@ -161,7 +178,8 @@ static int ifd_map_pieces(struct iommu_domain *domain,
 		}
 		*done += pages;
 	}
-	kfree(sgl);
+	if (sgl != stack)
+		kfree(sgl);
 	return rc;
 }
 
@@ -205,7 +223,8 @@ static int ifd_area_map_domain(struct ifd_iova_map *map,
 	ifd_pfn_cursor_init(&cur, area->pages, area->start_byte >> PAGE_SHIFT,
 			    ifd_area_npages(area));
 	if (map->large_pages)
-		rc = ifd_map_pieces(domain, &cur, iova, area->prot, &done);
+		rc = ifd_map_pieces(domain, &cur, iova, ifd_area_npages(area),
+				    area->prot, &done);
 	else
 		rc = ifd_map_small(domain, &cur, iova, area->prot, &done);
 	if (rc)
