@@ -263,6 +263,43 @@ static void ifd_area_unmap_domains(struct ifd_iova_map *map,
 		ifd_area_unmap_domain(area, md->domain, ifd_area_npages(area));
 }
 
+/*
+ * Unmap the areas on @areas (linked by @link) from every domain, gathering
+ * the IOTLB invalidations: one sync per domain for all of them (or as many
+ * as the driver needs for ranges far apart), not one per area.  The
+ * domains no longer reach the pages when this returns.
+ */
+static void ifd_areas_unmap_domains(struct ifd_iova_map *map,
+				    struct list_head *areas)
+{
+	struct iommu_iotlb_gather gather;
+	struct ifd_map_domain *md;
+	struct ifd_area *area;
+	unsigned long iova;
+	bool gathered;
+	size_t len;
+
+	list_for_each_entry(md, &map->domains, link) {
+		iommu_iotlb_gather_init(&gather);
+		gathered = false;
+		list_for_each_entry(area, areas, link) {
+			iova = ifd_area_page_iova(area);
+			if (area->pages->dmabuf) {
+				ifd_dmabuf_unmap(area->pages, md->domain, iova);
+				continue;
+			}
+			len = ifd_area_npages(area) << PAGE_SHIFT;
+			if (iommu_unmap_fast(md->domain, iova, len,
+					     &gather) != len)
+				pr_err("domain kept part of IOVA 0x%lx+0x%zx\n",
+				       iova, len);
+			gathered = true;
+		}
+		if (gathered)
+			iommu_iotlb_sync(md->domain, &gather);
+	}
+}
+
 /* The first area or reserved range overlapping [start, last], if any. */
 static struct interval_tree_node *ifd_busy(struct ifd_iova_map *map,
 					   unsigned long start,
@@ -736,11 +773,11 @@ static int ifd_unmap_range(struct ifd_iova_map *map, unsigned long start,
 		if (!all && (area->node.start < start ||
 			     area->node.last > last))
 			continue;
-		ifd_area_unmap_domains(map, area);
 		interval_tree_remove(&area->node, &map->areas);
 		bytes += area->node.last - area->node.start + 1;
 		list_add_tail(&area->link, &doomed);
 	}
+	ifd_areas_unmap_domains(map, &doomed);
 	up_write(&map->lock);
 
 	/* Unpinning may be slow: out of the lock. */
