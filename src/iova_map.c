@@ -80,6 +80,7 @@ void ifd_iova_map_init(struct ifd_iova_map *map)
 	INIT_LIST_HEAD(&map->domains);
 	map->iova_alignment = 1;
 	map->large_pages = true;
+	map->busy_below = IFD_AUTO_FIRST;
 }
 
 /* The IOVA of the first byte of the area's first page. */
@@ -311,7 +312,38 @@ static struct interval_tree_node *ifd_busy(struct ifd_iova_map *map,
 	return node ?: interval_tree_iter_first(&map->reserved, start, last);
 }
 
-/* Lowest fit for @length bytes inside [lo, hi] at @align | @page_off. */
+/*
+ * Raise @busy_below past the areas and reserved ranges that start at it
+ * or cover it: after an insertion, which may have filled the first hole.
+ */
+static void ifd_busy_below_raise(struct ifd_iova_map *map)
+{
+	struct interval_tree_node *node;
+
+	while ((node = ifd_busy(map, map->busy_below, map->busy_below))) {
+		if (node->last >= IFD_AUTO_LAST) {
+			map->busy_below = IFD_AUTO_LAST;
+			return;
+		}
+		map->busy_below = node->last + 1;
+	}
+}
+
+/* [@start, ...] is free again: the first hole may start there now. */
+static void ifd_busy_below_lower(struct ifd_iova_map *map,
+				 unsigned long start)
+{
+	start = max(start, IFD_AUTO_FIRST);
+	if (start < map->busy_below)
+		map->busy_below = start;
+}
+
+/*
+ * Lowest fit for @length bytes inside [lo, hi] at @align | @page_off.  No
+ * fit starts below @busy_below: a page-aligned search starts there, which
+ * finds what a walk from @lo would (a walk steps over each busy node, so
+ * it is not the lowest fit when @page_off is not zero: that one walks).
+ */
 static bool ifd_fit_in(struct ifd_iova_map *map, unsigned long lo,
 		       unsigned long hi, unsigned long length,
 		       unsigned long align, unsigned long page_off,
@@ -320,6 +352,8 @@ static bool ifd_fit_in(struct ifd_iova_map *map, unsigned long lo,
 	unsigned long cursor = lo, cand;
 	struct interval_tree_node *node;
 
+	if (!page_off)
+		cursor = max(lo, map->busy_below);
 	for (;;) {
 		if (check_add_overflow(cursor, align - 1, &cand))
 			return false;
@@ -397,6 +431,7 @@ static void ifd_remove_new_areas(struct ifd_iova_map *map,
 		if (mapped)
 			ifd_area_unmap_domains(map, area);
 		interval_tree_remove(&area->node, &map->areas);
+		ifd_busy_below_lower(map, area->node.start);
 		list_del(&area->link);
 		kfree(area);
 	}
@@ -497,6 +532,7 @@ int ifd_iova_map_insert(struct ifd_iova_map *map, struct list_head *pieces,
 		piece->pages = NULL;
 	list_for_each_entry_safe(area, tmp, &added, link)
 		list_del_init(&area->link);
+	ifd_busy_below_raise(map);
 out_unlock:
 	up_write(&map->lock);
 out_free:
@@ -774,6 +810,7 @@ static int ifd_unmap_range(struct ifd_iova_map *map, unsigned long start,
 			     area->node.last > last))
 			continue;
 		interval_tree_remove(&area->node, &map->areas);
+		ifd_busy_below_lower(map, area->node.start);
 		bytes += area->node.last - area->node.start + 1;
 		list_add_tail(&area->link, &doomed);
 	}
@@ -1036,6 +1073,7 @@ static int ifd_reserve_locked(struct ifd_iova_map *map, unsigned long start,
 	resv->node.last = last;
 	resv->owner = owner;
 	interval_tree_insert(&resv->node, &map->reserved);
+	ifd_busy_below_raise(map);
 	return 0;
 }
 
@@ -1053,6 +1091,7 @@ static void ifd_unreserve_locked(struct ifd_iova_map *map, const void *owner)
 		if (resv->owner != owner)
 			continue;
 		interval_tree_remove(node, &map->reserved);
+		ifd_busy_below_lower(map, node->start);
 		kfree(resv);
 	}
 }
