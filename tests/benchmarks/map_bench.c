@@ -759,7 +759,7 @@ static int bench_copy(size_t len, int rounds, const int *want)
 
 #define TRACING "/sys/kernel/debug/tracing/"
 #define TRACE_PAIRS 64
-#define TRACE_FUNCS 256
+#define TRACE_FUNCS 4096	/* a power of two */
 
 static int trace_set(const char *file, const char *val)
 {
@@ -801,9 +801,11 @@ static int trace_sum(struct trace_fn *fns)
 {
 	char line[512], name[64], *bar, *p;
 	int n = 0, i, depth;
+	unsigned int h;
 	double us;
 	FILE *f;
 
+	memset(fns, 0, TRACE_FUNCS * sizeof(*fns));
 	f = fopen(TRACING "trace", "r");
 	if (!f)
 		return 0;
@@ -830,22 +832,26 @@ static int trace_sum(struct trace_fn *fns)
 		}
 		/* "|  " then two spaces a level. */
 		depth = depth < 2 ? 0 : depth / 2 - 1;
-		for (i = 0; i < n; i++)
+		/* Open addressing on the name's hash and the depth. */
+		for (h = depth, p = name; *p; p++)
+			h = h * 31 + (unsigned char)*p;
+		for (i = h % TRACE_FUNCS; fns[i].name[0]; i = (i + 1) % TRACE_FUNCS)
 			if (fns[i].depth == depth && !strcmp(fns[i].name, name))
 				break;
-		if (i == n) {
-			if (n == TRACE_FUNCS)
-				continue;
-			snprintf(fns[n].name, sizeof(fns[n].name), "%s", name);
-			fns[n].depth = depth;
-			fns[n].calls = 0;
-			fns[n].us = 0;
-			n++;
+		if (!fns[i].name[0]) {
+			if (++n == TRACE_FUNCS / 2)
+				break;
+			snprintf(fns[i].name, sizeof(fns[i].name), "%s", name);
+			fns[i].depth = depth;
 		}
 		fns[i].calls++;
 		fns[i].us += us;
 	}
 	fclose(f);
+	/* Used slots to the front, then by depth and time. */
+	for (i = 0, n = 0; i < TRACE_FUNCS; i++)
+		if (fns[i].name[0])
+			fns[n++] = fns[i];
 	qsort(fns, n, sizeof(*fns), cmp_trace_fn);
 	return n;
 }
@@ -889,6 +895,7 @@ static void bench_trace(int depth, const int *use)
 			       targets[t].name, entry[t]);
 			continue;
 		}
+		trace_set("buffer_size_kb", "65536");
 		trace_set("trace", "");
 		trace_set("tracing_on", "1");
 		for (i = 0; i < TRACE_PAIRS; i++)
