@@ -264,38 +264,51 @@ static void ifd_area_unmap_domains(struct ifd_iova_map *map,
 		ifd_area_unmap_domain(area, md->domain, ifd_area_npages(area));
 }
 
+/* Unmap [@iova, @iova + @len) into @gather; nothing for an empty range. */
+static void ifd_unmap_gathered(struct iommu_domain *domain, unsigned long iova,
+			       size_t len, struct iommu_iotlb_gather *gather)
+{
+	if (len && iommu_unmap_fast(domain, iova, len, gather) != len)
+		pr_err("domain kept part of IOVA 0x%lx+0x%zx\n", iova, len);
+}
+
 /*
- * Unmap the areas on @areas (linked by @link) from every domain, gathering
- * the IOTLB invalidations: one sync per domain for all of them (or as many
- * as the driver needs for ranges far apart), not one per area.  The
- * domains no longer reach the pages when this returns.
+ * Unmap the areas on @areas (linked by @link, in IOVA order) from every
+ * domain, areas that follow each other in one call, gathering the IOTLB
+ * invalidations: one sync per domain for all of them (or as many as the
+ * driver needs for ranges far apart), not one per area.  The domains no
+ * longer reach the pages when this returns.
  */
 static void ifd_areas_unmap_domains(struct ifd_iova_map *map,
 				    struct list_head *areas)
 {
 	struct iommu_iotlb_gather gather;
+	unsigned long iova, start = 0;
 	struct ifd_map_domain *md;
 	struct ifd_area *area;
-	unsigned long iova;
 	bool gathered;
 	size_t len;
 
 	list_for_each_entry(md, &map->domains, link) {
 		iommu_iotlb_gather_init(&gather);
 		gathered = false;
+		len = 0;
 		list_for_each_entry(area, areas, link) {
 			iova = ifd_area_page_iova(area);
 			if (area->pages->dmabuf) {
 				ifd_dmabuf_unmap(area->pages, md->domain, iova);
 				continue;
 			}
-			len = ifd_area_npages(area) << PAGE_SHIFT;
-			if (iommu_unmap_fast(md->domain, iova, len,
-					     &gather) != len)
-				pr_err("domain kept part of IOVA 0x%lx+0x%zx\n",
-				       iova, len);
 			gathered = true;
+			if (len && iova == start + len) {
+				len += ifd_area_npages(area) << PAGE_SHIFT;
+				continue;
+			}
+			ifd_unmap_gathered(md->domain, start, len, &gather);
+			start = iova;
+			len = ifd_area_npages(area) << PAGE_SHIFT;
 		}
+		ifd_unmap_gathered(md->domain, start, len, &gather);
 		if (gathered)
 			iommu_iotlb_sync(md->domain, &gather);
 	}
