@@ -8,9 +8,11 @@
  * IOMMU_IOAS_MAP on that domain: pin_user_pages_fast() the range and
  * iommu_map() each physically contiguous run in one call.  The only state
  * kept is the page array needed to unpin.  LIMIT_MAP_RANGE does the same
- * for one of many small ranges, which keep their page arrays in an xarray
- * by IOVA (what an unmap needs to find them); LIMIT_UNMAP_RANGE unmaps a
- * span of them with one IOTLB sync.  No accounting: root only.
+ * for one of many small ranges, each one allocation that holds its page
+ * array and links it into a hash table by IOVA (what an unmap needs to
+ * find it, and no allocation or RCU-freed node of its own);
+ * LIMIT_UNMAP_RANGE unmaps a span of them with one IOTLB sync.  No
+ * accounting: root only.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -21,7 +23,7 @@
 #include <linux/pci.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
-#include <linux/xarray.h>
+#include <linux/hashtable.h>
 
 #include "limit_uapi.h"
 
@@ -41,7 +43,8 @@ MODULE_PARM_DESC(device, "PCI device ID of the device to map for (edu)");
  * @pages: the pinned pages of the mapping
  * @npages: how many
  * @iova: where they are mapped
- * @ranges: the struct limit_range of LIMIT_MAP_RANGE, by IOVA page number
+ * @ranges: the struct limit_range of LIMIT_MAP_RANGE, hashed by IOVA
+ * @nr_ranges: how many
  * @range_owner: the file that made them, NULL if there are none
  */
 struct limit_state {
@@ -52,23 +55,29 @@ struct limit_state {
 	struct page **pages;
 	unsigned long npages;
 	unsigned long iova;
-	struct xarray ranges;
+	DECLARE_HASHTABLE(ranges, 16);
+	unsigned long nr_ranges;
 	struct file *range_owner;
 };
 
 /**
  * struct limit_range - one mapping of LIMIT_MAP_RANGE
+ * @node: in limit.ranges
+ * @doomed: on the list of an unmap
+ * @iova: where it is mapped
  * @npages: its length in pages
  * @pages: its pinned pages
  */
 struct limit_range {
+	struct hlist_node node;
+	struct list_head doomed;
+	unsigned long iova;
 	unsigned long npages;
 	struct page *pages[];
 };
 
 static struct limit_state limit = {
 	.lock = __MUTEX_INITIALIZER(limit.lock),
-	.ranges = XARRAY_INIT(limit.ranges, 0),
 };
 
 static void limit_release_pages(unsigned long npages)
@@ -171,6 +180,16 @@ static int limit_map(struct file *file, struct limit_map __user *uarg)
 	return 0;
 }
 
+static struct limit_range *limit_find_range(unsigned long iova)
+{
+	struct limit_range *range;
+
+	hash_for_each_possible(limit.ranges, range, node, iova)
+		if (range->iova == iova)
+			return range;
+	return NULL;
+}
+
 static int limit_map_range(struct file *file, struct limit_map __user *uarg)
 {
 	struct limit_range *range;
@@ -183,49 +202,84 @@ static int limit_map_range(struct file *file, struct limit_map __user *uarg)
 		return rc;
 	if (limit.range_owner && limit.range_owner != file)
 		return -EBUSY;
+	if (limit_find_range(arg.iova))
+		return -EEXIST;
 	npages = arg.length >> PAGE_SHIFT;
 	range = kvmalloc(struct_size(range, pages, npages), GFP_KERNEL);
 	if (!range)
 		return -ENOMEM;
+	range->iova = arg.iova;
 	range->npages = npages;
-	rc = xa_insert(&limit.ranges, arg.iova >> PAGE_SHIFT, range,
-		       GFP_KERNEL);
-	if (rc) {
-		rc = rc == -EBUSY ? -EEXIST : rc;
-		goto free;
-	}
 	rc = limit_pin(arg.uaddr, npages, range->pages);
 	if (rc)
-		goto erase;
+		goto free;
 	rc = limit_map_runs(range->pages, npages, arg.iova);
 	if (rc)
 		goto unpin;
+	hash_add(limit.ranges, &range->node, range->iova);
+	limit.nr_ranges++;
 	limit.range_owner = file;
 	return 0;
 
 unpin:
 	unpin_user_pages(range->pages, npages);
-erase:
-	xa_erase(&limit.ranges, arg.iova >> PAGE_SHIFT);
 free:
 	kvfree(range);
 	return rc;
 }
 
 /*
- * Unmap every range starting in IOVA pages [@first, @last], adjacent ones
- * in one call, sync the IOTLB once, then unpin them.  False if none.
+ * Take the ranges starting in [@first, @last] out of the table onto
+ * @doomed: in IOVA order by a lookup per page where the span has fewer
+ * pages than the table has buckets and ranges, else bucket by bucket.
+ */
+static void limit_take_ranges(unsigned long first, unsigned long last,
+			      struct list_head *doomed)
+{
+	struct limit_range *range;
+	struct hlist_node *tmp;
+	unsigned long iova;
+	unsigned int bkt;
+
+	if ((last - first) >> PAGE_SHIFT >
+	    HASH_SIZE(limit.ranges) + limit.nr_ranges) {
+		hash_for_each_safe(limit.ranges, bkt, tmp, range, node)
+			if (range->iova >= first && range->iova <= last)
+				list_add_tail(&range->doomed, doomed);
+	} else {
+		for (iova = first; iova <= last && iova >= first;) {
+			range = limit_find_range(iova);
+			if (!range) {
+				iova += PAGE_SIZE;
+				continue;
+			}
+			list_add_tail(&range->doomed, doomed);
+			iova += range->npages << PAGE_SHIFT;
+		}
+	}
+	list_for_each_entry(range, doomed, doomed) {
+		hash_del(&range->node);
+		limit.nr_ranges--;
+	}
+}
+
+/*
+ * Unmap every range starting in IOVA [@first, @last], adjacent ones in
+ * one call, sync the IOTLB once, then unpin them.  False if none.
  */
 static bool limit_unmap_ranges(unsigned long first, unsigned long last)
 {
 	struct iommu_iotlb_gather gather;
-	unsigned long index, start = 0, len = 0;
-	struct limit_range *range;
-	bool any = false;
+	unsigned long start = 0, len = 0;
+	struct limit_range *range, *tmp;
+	LIST_HEAD(doomed);
 
+	limit_take_ranges(first, last, &doomed);
+	if (list_empty(&doomed))
+		return false;
 	iommu_iotlb_gather_init(&gather);
-	xa_for_each_range(&limit.ranges, index, range, first, last) {
-		if (len && (index << PAGE_SHIFT) != start + len) {
+	list_for_each_entry(range, &doomed, doomed) {
+		if (len && range->iova != start + len) {
 			if (iommu_unmap_fast(limit.domain, start, len,
 					     &gather) != len)
 				pr_err("domain kept part of IOVA 0x%lx+0x%lx\n",
@@ -233,22 +287,18 @@ static bool limit_unmap_ranges(unsigned long first, unsigned long last)
 			len = 0;
 		}
 		if (!len)
-			start = index << PAGE_SHIFT;
+			start = range->iova;
 		len += range->npages << PAGE_SHIFT;
-		any = true;
 	}
-	if (!any)
-		return false;
 	if (iommu_unmap_fast(limit.domain, start, len, &gather) != len)
 		pr_err("domain kept part of IOVA 0x%lx+0x%lx\n", start, len);
 	iommu_iotlb_sync(limit.domain, &gather);
 	/* The device can no longer reach the pages. */
-	xa_for_each_range(&limit.ranges, index, range, first, last) {
-		xa_erase(&limit.ranges, index);
+	list_for_each_entry_safe(range, tmp, &doomed, doomed) {
 		unpin_user_pages(range->pages, range->npages);
 		kvfree(range);
 	}
-	if (xa_empty(&limit.ranges))
+	if (!limit.nr_ranges)
 		limit.range_owner = NULL;
 	return true;
 }
@@ -265,8 +315,7 @@ static int limit_unmap_range(struct file *file, struct limit_map __user *uarg)
 		return -EINVAL;
 	if (limit.range_owner != file)
 		return -ENOENT;
-	return limit_unmap_ranges(arg.iova >> PAGE_SHIFT,
-				  ((arg.iova + arg.length) >> PAGE_SHIFT) - 1) ?
+	return limit_unmap_ranges(arg.iova, arg.iova + arg.length - 1) ?
 	       0 : -ENOENT;
 }
 
