@@ -80,6 +80,7 @@ void ifd_iova_map_init(struct ifd_iova_map *map)
 	INIT_LIST_HEAD(&map->domains);
 	map->iova_alignment = 1;
 	map->large_pages = true;
+	map->busy_below = IFD_AUTO_FIRST;
 }
 
 /* The IOVA of the first byte of the area's first page. */
@@ -115,33 +116,50 @@ static void ifd_area_unmap_domain(struct ifd_area *area,
  * them where iommu_map() would sync once per piece.
  */
 #define IFD_MAP_SG_ENTRIES	128
+/* Entries on the stack: a 64 KiB map of scattered 4 KiB pages. */
+#define IFD_MAP_SG_STACK	16
 /* A scatterlist entry's length is 32 bits; iommu_map_sg() rejoins them. */
 #define IFD_MAP_SG_MAX_PAGES	(SZ_1G >> PAGE_SHIFT)
 
 /*
- * Map the cursor's pages at @iova, each physically contiguous piece whole
- * so the IOMMU can use its largest pages.  @done counts the pages mapped,
- * which stay mapped on failure.
+ * Map the cursor's @npages pages at @iova, each physically contiguous
+ * piece whole so the IOMMU can use its largest pages.  One piece is one
+ * iommu_map(); more go through iommu_map_sg() in batches, from a
+ * scatterlist on the stack when they are few.  @done counts the pages
+ * mapped, which stay mapped on failure.
  */
 static int ifd_map_pieces(struct iommu_domain *domain,
 			  struct ifd_pfn_cursor *cur, unsigned long iova,
-			  int prot, unsigned long *done)
+			  unsigned long npages, int prot, unsigned long *done)
 {
+	struct scatterlist stack[IFD_MAP_SG_STACK], *sgl = stack;
 	unsigned long pfn = 0, n = 0, take, pages;
-	struct scatterlist *sgl;
-	unsigned int nents;
+	unsigned int nents, max = IFD_MAP_SG_STACK;
 	ssize_t mapped;
 	int rc = 0;
 
-	sgl = kmalloc_array(IFD_MAP_SG_ENTRIES, sizeof(*sgl), GFP_KERNEL);
-	if (!sgl)
-		return -ENOMEM;
+	if (!ifd_pfn_cursor_next(cur, &pfn, &n))
+		return 0;
+	if (n == npages) {
+		rc = iommu_map(domain, iova, PFN_PHYS(pfn), n << PAGE_SHIFT,
+			       prot, GFP_KERNEL_ACCOUNT);
+		if (!rc)
+			*done = n;
+		return rc;
+	}
+	if (npages > IFD_MAP_SG_STACK) {
+		sgl = kmalloc_array(IFD_MAP_SG_ENTRIES, sizeof(*sgl),
+				    GFP_KERNEL);
+		if (!sgl)
+			return -ENOMEM;
+		max = IFD_MAP_SG_ENTRIES;
+	}
 	/* Only the first nents entries are read: one end mark will do. */
-	sg_init_table(sgl, IFD_MAP_SG_ENTRIES);
+	sg_init_table(sgl, max);
 	for (;;) {
 		nents = 0;
 		pages = 0;
-		while (nents < IFD_MAP_SG_ENTRIES &&
+		while (nents < max &&
 		       (n || ifd_pfn_cursor_next(cur, &pfn, &n))) {
 			take = min(n, IFD_MAP_SG_MAX_PAGES);
 			sg_set_page(&sgl[nents++], pfn_to_page(pfn),
@@ -161,7 +179,8 @@ static int ifd_map_pieces(struct iommu_domain *domain,
 		}
 		*done += pages;
 	}
-	kfree(sgl);
+	if (sgl != stack)
+		kfree(sgl);
 	return rc;
 }
 
@@ -205,7 +224,8 @@ static int ifd_area_map_domain(struct ifd_iova_map *map,
 	ifd_pfn_cursor_init(&cur, area->pages, area->start_byte >> PAGE_SHIFT,
 			    ifd_area_npages(area));
 	if (map->large_pages)
-		rc = ifd_map_pieces(domain, &cur, iova, area->prot, &done);
+		rc = ifd_map_pieces(domain, &cur, iova, ifd_area_npages(area),
+				    area->prot, &done);
 	else
 		rc = ifd_map_small(domain, &cur, iova, area->prot, &done);
 	if (rc)
@@ -244,6 +264,56 @@ static void ifd_area_unmap_domains(struct ifd_iova_map *map,
 		ifd_area_unmap_domain(area, md->domain, ifd_area_npages(area));
 }
 
+/* Unmap [@iova, @iova + @len) into @gather; nothing for an empty range. */
+static void ifd_unmap_gathered(struct iommu_domain *domain, unsigned long iova,
+			       size_t len, struct iommu_iotlb_gather *gather)
+{
+	if (len && iommu_unmap_fast(domain, iova, len, gather) != len)
+		pr_err("domain kept part of IOVA 0x%lx+0x%zx\n", iova, len);
+}
+
+/*
+ * Unmap the areas on @areas (linked by @link, in IOVA order) from every
+ * domain, areas that follow each other in one call, gathering the IOTLB
+ * invalidations: one sync per domain for all of them (or as many as the
+ * driver needs for ranges far apart), not one per area.  The domains no
+ * longer reach the pages when this returns.
+ */
+static void ifd_areas_unmap_domains(struct ifd_iova_map *map,
+				    struct list_head *areas)
+{
+	struct iommu_iotlb_gather gather;
+	unsigned long iova, start = 0;
+	struct ifd_map_domain *md;
+	struct ifd_area *area;
+	bool gathered;
+	size_t len;
+
+	list_for_each_entry(md, &map->domains, link) {
+		iommu_iotlb_gather_init(&gather);
+		gathered = false;
+		len = 0;
+		list_for_each_entry(area, areas, link) {
+			iova = ifd_area_page_iova(area);
+			if (area->pages->dmabuf) {
+				ifd_dmabuf_unmap(area->pages, md->domain, iova);
+				continue;
+			}
+			gathered = true;
+			if (len && iova == start + len) {
+				len += ifd_area_npages(area) << PAGE_SHIFT;
+				continue;
+			}
+			ifd_unmap_gathered(md->domain, start, len, &gather);
+			start = iova;
+			len = ifd_area_npages(area) << PAGE_SHIFT;
+		}
+		ifd_unmap_gathered(md->domain, start, len, &gather);
+		if (gathered)
+			iommu_iotlb_sync(md->domain, &gather);
+	}
+}
+
 /* The first area or reserved range overlapping [start, last], if any. */
 static struct interval_tree_node *ifd_busy(struct ifd_iova_map *map,
 					   unsigned long start,
@@ -255,7 +325,38 @@ static struct interval_tree_node *ifd_busy(struct ifd_iova_map *map,
 	return node ?: interval_tree_iter_first(&map->reserved, start, last);
 }
 
-/* Lowest fit for @length bytes inside [lo, hi] at @align | @page_off. */
+/*
+ * Raise @busy_below past the areas and reserved ranges that start at it
+ * or cover it: after an insertion, which may have filled the first hole.
+ */
+static void ifd_busy_below_raise(struct ifd_iova_map *map)
+{
+	struct interval_tree_node *node;
+
+	while ((node = ifd_busy(map, map->busy_below, map->busy_below))) {
+		if (node->last >= IFD_AUTO_LAST) {
+			map->busy_below = IFD_AUTO_LAST;
+			return;
+		}
+		map->busy_below = node->last + 1;
+	}
+}
+
+/* [@start, ...] is free again: the first hole may start there now. */
+static void ifd_busy_below_lower(struct ifd_iova_map *map,
+				 unsigned long start)
+{
+	start = max(start, IFD_AUTO_FIRST);
+	if (start < map->busy_below)
+		map->busy_below = start;
+}
+
+/*
+ * Lowest fit for @length bytes inside [lo, hi] at @align | @page_off.  No
+ * fit starts below @busy_below: a page-aligned search starts there, which
+ * finds what a walk from @lo would (a walk steps over each busy node, so
+ * it is not the lowest fit when @page_off is not zero: that one walks).
+ */
 static bool ifd_fit_in(struct ifd_iova_map *map, unsigned long lo,
 		       unsigned long hi, unsigned long length,
 		       unsigned long align, unsigned long page_off,
@@ -264,6 +365,8 @@ static bool ifd_fit_in(struct ifd_iova_map *map, unsigned long lo,
 	unsigned long cursor = lo, cand;
 	struct interval_tree_node *node;
 
+	if (!page_off)
+		cursor = max(lo, map->busy_below);
 	for (;;) {
 		if (check_add_overflow(cursor, align - 1, &cand))
 			return false;
@@ -341,6 +444,7 @@ static void ifd_remove_new_areas(struct ifd_iova_map *map,
 		if (mapped)
 			ifd_area_unmap_domains(map, area);
 		interval_tree_remove(&area->node, &map->areas);
+		ifd_busy_below_lower(map, area->node.start);
 		list_del(&area->link);
 		kfree(area);
 	}
@@ -441,6 +545,7 @@ int ifd_iova_map_insert(struct ifd_iova_map *map, struct list_head *pieces,
 		piece->pages = NULL;
 	list_for_each_entry_safe(area, tmp, &added, link)
 		list_del_init(&area->link);
+	ifd_busy_below_raise(map);
 out_unlock:
 	up_write(&map->lock);
 out_free:
@@ -717,11 +822,12 @@ static int ifd_unmap_range(struct ifd_iova_map *map, unsigned long start,
 		if (!all && (area->node.start < start ||
 			     area->node.last > last))
 			continue;
-		ifd_area_unmap_domains(map, area);
 		interval_tree_remove(&area->node, &map->areas);
+		ifd_busy_below_lower(map, area->node.start);
 		bytes += area->node.last - area->node.start + 1;
 		list_add_tail(&area->link, &doomed);
 	}
+	ifd_areas_unmap_domains(map, &doomed);
 	up_write(&map->lock);
 
 	/* Unpinning may be slow: out of the lock. */
@@ -980,6 +1086,7 @@ static int ifd_reserve_locked(struct ifd_iova_map *map, unsigned long start,
 	resv->node.last = last;
 	resv->owner = owner;
 	interval_tree_insert(&resv->node, &map->reserved);
+	ifd_busy_below_raise(map);
 	return 0;
 }
 
@@ -997,6 +1104,7 @@ static void ifd_unreserve_locked(struct ifd_iova_map *map, const void *owner)
 		if (resv->owner != owner)
 			continue;
 		interval_tree_remove(node, &map->reserved);
+		ifd_busy_below_lower(map, node->start);
 		kfree(resv);
 	}
 }

@@ -30,6 +30,12 @@
 #define IFD_PIN_BATCH	(16 * PAGE_SIZE / sizeof(void *))
 
 /*
+ * Pages a small range pins through a buffer on the stack, not one from the
+ * heap: up to 64 KiB of 4 KiB pages.
+ */
+#define IFD_PIN_STACK	16
+
+/*
  * Tests shrink the batches (iommufd2_test_set_pin_batch()) so that every
  * path that crosses a batch boundary runs with small inputs.
  */
@@ -50,10 +56,19 @@ EXPORT_SYMBOL_NS_GPL(iommufd2_test_set_pin_batch, "IOMMUFD2");
 /* Runs the array starts with: a page's worth. */
 #define IFD_RUNS_MIN	(PAGE_SIZE / sizeof(u64))
 
+static void ifd_runs_free(struct ifd_pages *pages)
+{
+	if (pages->runs != &pages->run_inline)
+		kvfree(pages->runs);
+	pages->runs = NULL;
+	pages->runs_cap = 0;
+}
+
 /*
  * Make room for @extra more runs.  The array doubles (up to one run per
  * page) as pinning goes, so its size follows what was really pinned and
- * charged, not what a huge sparse range could need.
+ * charged, not what a huge sparse range could need.  A range of one page,
+ * or any range while it is one run, uses @run_inline.
  */
 static int ifd_runs_reserve(struct ifd_pages *pages, unsigned long extra)
 {
@@ -62,10 +77,22 @@ static int ifd_runs_reserve(struct ifd_pages *pages, unsigned long extra)
 
 	if (want <= pages->runs_cap)
 		return 0;
+	if (!pages->runs && want == 1) {
+		pages->runs = &pages->run_inline;
+		pages->runs_cap = 1;
+		return 0;
+	}
 	cap = max3(want, min(pages->runs_cap * 2, pages->npages),
 		   min_t(unsigned long, IFD_RUNS_MIN, pages->npages));
-	runs = kvrealloc(pages->runs, array_size(cap, sizeof(*runs)),
-			 GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+	if (pages->runs == &pages->run_inline) {
+		runs = kvmalloc_array(cap, sizeof(*runs),
+				      GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+		if (runs)
+			runs[0] = pages->run_inline;
+	} else {
+		runs = kvrealloc(pages->runs, array_size(cap, sizeof(*runs)),
+				 GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+	}
 	if (!runs)
 		return -ENOMEM;
 	pages->runs = runs;
@@ -146,7 +173,7 @@ static void ifd_pages_free(struct ifd_pages *pages)
 	if (pages->mm)
 		mmdrop(pages->mm);
 	mutex_destroy(&pages->pin_lock);
-	kvfree(pages->runs);
+	ifd_runs_free(pages);
 	kfree(pages);
 }
 
@@ -155,8 +182,16 @@ static void ifd_pages_trim(struct ifd_pages *pages)
 {
 	u64 *runs;
 
-	if (pages->nr_runs > pages->runs_cap / 2)
+	if (pages->nr_runs > pages->runs_cap / 2 ||
+	    pages->runs == &pages->run_inline)
 		return;
+	if (pages->nr_runs == 1) {
+		pages->run_inline = pages->runs[0];
+		kvfree(pages->runs);
+		pages->runs = &pages->run_inline;
+		pages->runs_cap = 1;
+		return;
+	}
 	runs = kvmalloc_array(pages->nr_runs, sizeof(*runs),
 			      GFP_KERNEL_ACCOUNT);
 	if (!runs)
@@ -186,9 +221,7 @@ static int ifd_pages_populate(struct ifd_pages *pages,
 	if (rc) {
 		ifd_pages_unpin(pages);
 		ifd_owner_uncharge(&pages->owner, pages->npages);
-		kvfree(pages->runs);
-		pages->runs = NULL;
-		pages->runs_cap = 0;
+		ifd_runs_free(pages);
 		return rc;
 	}
 	ifd_pages_trim(pages);
@@ -261,17 +294,24 @@ static long ifd_contig_pages(struct page **batch, long n)
 	return i;
 }
 
+/* The buffer pinning goes through, and how many pages it holds. */
+struct ifd_pin_buf {
+	struct page **pages;
+	unsigned long cap;
+};
+
 static int ifd_pin_user_range(struct ifd_pages *pages, void *arg)
 {
 	unsigned int gup_flags = FOLL_LONGTERM |
 				 (pages->writable ? FOLL_WRITE : 0);
 	unsigned long first = pages->source & PAGE_MASK, done = 0;
-	struct page **batch = arg;
+	struct ifd_pin_buf *buf = arg;
+	struct page **batch = buf->pages;
 	int rc = 0;
 
 	while (done < pages->npages) {
-		unsigned long want = min_t(unsigned long, pages->npages - done,
-					   READ_ONCE(ifd_pin_batch));
+		unsigned long want = min3(pages->npages - done, buf->cap,
+					  (unsigned long)READ_ONCE(ifd_pin_batch));
 		long i, n, got;
 
 		got = ifd_pin_mm(pages->mm, first + (done << PAGE_SHIFT), want,
@@ -311,27 +351,34 @@ static int ifd_pin_user_range(struct ifd_pages *pages, void *arg)
  */
 int ifd_pages_pin(struct ifd_pages *pages)
 {
-	struct page **batch;
+	struct page *stack[IFD_PIN_STACK];
+	struct ifd_pin_buf buf = { .pages = stack, .cap = IFD_PIN_STACK };
 	int rc = 0;
 
 	/* Pairs with the release in ifd_pages_populate(): @runs is set. */
 	if (smp_load_acquire(&pages->populated))
 		return 0;
-	batch = kvmalloc_array(IFD_PIN_BATCH, sizeof(*batch), GFP_KERNEL);
-	if (!batch)
-		return -ENOMEM;
+	/* As large as the range needs, up to a batch. */
+	if (pages->npages > IFD_PIN_STACK) {
+		buf.cap = min_t(unsigned long, pages->npages, IFD_PIN_BATCH);
+		buf.pages = kvmalloc_array(buf.cap, sizeof(*buf.pages),
+					   GFP_KERNEL);
+		if (!buf.pages)
+			return -ENOMEM;
+	}
 	mutex_lock(&pages->pin_lock);
 	if (!pages->populated) {
 		if (mmget_not_zero(pages->mm)) {
 			rc = ifd_pages_populate(pages, ifd_pin_user_range,
-						batch);
+						&buf);
 			mmput(pages->mm);
 		} else {
 			rc = -EFAULT;
 		}
 	}
 	mutex_unlock(&pages->pin_lock);
-	kvfree(batch);
+	if (buf.pages != stack)
+		kvfree(buf.pages);
 	return rc;
 }
 
@@ -497,7 +544,7 @@ static void ifd_pages_release(struct kref *kref)
 
 	if (pages->dmabuf) {
 		ifd_dmabuf_release(pages);
-		kvfree(pages->runs);
+		ifd_runs_free(pages);
 		kfree(pages);
 		return;
 	}

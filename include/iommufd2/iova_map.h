@@ -57,6 +57,10 @@ struct ifd_area {
  * @domains: struct ifd_map_domain entries, the domains mirroring the map
  * @iova_alignment: every mapping's IOVA and length are multiples of this
  * @large_pages: domains may be filled with pages larger than PAGE_SIZE
+ * @busy_below: every byte from the lowest automatic IOVA up to (not
+ *	including) this one is in an area or a reserved range, so automatic
+ *	placement starts looking here; raised past what an insertion at it
+ *	covers, lowered to whatever is removed below it
  */
 struct ifd_iova_map {
 	struct rw_semaphore lock;
@@ -69,6 +73,7 @@ struct ifd_iova_map {
 	struct list_head domains;
 	unsigned long iova_alignment;
 	bool large_pages;
+	unsigned long busy_below;
 };
 
 /* An inclusive IOVA range. */

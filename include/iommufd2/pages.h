@@ -61,6 +61,8 @@ static inline unsigned long ifd_run_npages(u64 run)
  * @kref: one per mapping using the pages, plus transient users (copy)
  * @runs: the pinned pages, in order, as PFN runs
  * @nr_runs: entries used in @runs
+ * @run_inline: @runs of a range that is one run (a small map allocates
+ *	no array)
  * @runs_cap: entries allocated in @runs; it grows as pages are pinned,
  *	never to the worst case up front
  * @npages: number of pinned pages
@@ -82,6 +84,7 @@ struct ifd_pages {
 	struct kref kref;
 	u64 *runs;
 	unsigned long nr_runs;
+	u64 run_inline;
 	unsigned long runs_cap;
 	unsigned long npages;
 	unsigned long offset;

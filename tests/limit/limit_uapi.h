@@ -30,4 +30,16 @@ struct limit_map {
 /* Unmap and unpin the mapping (ENOENT if there is none). */
 #define LIMIT_UNMAP	_IO('L', 0x41)
 
+/*
+ * Many small mappings at once, for the churn rows.  LIMIT_MAP_RANGE pins
+ * @uaddr/@length and maps it at @iova as one more range (EEXIST if a range
+ * starts there, EBUSY while another file holds ranges).  Nothing checks
+ * that ranges do not overlap each other or LIMIT_MAP's mapping: the caller
+ * keeps them apart.  LIMIT_UNMAP_RANGE (@uaddr 0) unmaps and unpins every
+ * range that starts in [@iova, @iova + @length), with one IOTLB sync for
+ * all of them (ENOENT if there is none).
+ */
+#define LIMIT_MAP_RANGE		_IOW('L', 0x42, struct limit_map)
+#define LIMIT_UNMAP_RANGE	_IOW('L', 0x43, struct limit_map)
+
 #endif /* IOMMUFD2_LIMIT_UAPI_H */

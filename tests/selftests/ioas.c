@@ -171,6 +171,54 @@ FIXTURE_TEARDOWN(ioas)
 	close(self->fd);
 }
 
+/*
+ * Automatic placement takes the lowest hole that fits, also after holes
+ * open below mappings placed later, and after the bottom fills again.
+ */
+TEST_F(ioas, auto_iova_takes_lowest_hole)
+{
+	__u64 iova[8], again;
+	int i;
+
+	for (i = 0; i < 8; i++) {
+		iova[i] = 0;
+		ASSERT_EQ(0, ifd2_map(self->fd, self->ioas,
+				      self->buf + i * PAGE, PAGE, &iova[i],
+				      IFD2_RW));
+		if (i) {
+			EXPECT_EQ(iova[i - 1] + PAGE, iova[i]);
+		}
+	}
+	/* A hole in the middle, then one at the bottom. */
+	ASSERT_EQ(0, ifd2_unmap(self->fd, self->ioas, iova[5], PAGE, NULL));
+	again = 0;
+	ASSERT_EQ(0, ifd2_map(self->fd, self->ioas, self->buf, PAGE, &again,
+			      IFD2_RW));
+	EXPECT_EQ(iova[5], again);
+	ASSERT_EQ(0, ifd2_unmap(self->fd, self->ioas, iova[0], PAGE, NULL));
+	ASSERT_EQ(0, ifd2_unmap(self->fd, self->ioas, iova[2], PAGE, NULL));
+	again = 0;
+	ASSERT_EQ(0, ifd2_map(self->fd, self->ioas, self->buf, PAGE, &again,
+			      IFD2_RW));
+	EXPECT_EQ(iova[0], again);
+	again = 0;
+	ASSERT_EQ(0, ifd2_map(self->fd, self->ioas, self->buf, PAGE, &again,
+			      IFD2_RW));
+	EXPECT_EQ(iova[2], again);
+	/* Full again: past the last one; two pages skip a one-page hole. */
+	again = 0;
+	ASSERT_EQ(0, ifd2_map(self->fd, self->ioas, self->buf, PAGE, &again,
+			      IFD2_RW));
+	EXPECT_EQ(iova[7] + PAGE, again);
+	ASSERT_EQ(0, ifd2_unmap(self->fd, self->ioas, iova[3], PAGE, NULL));
+	again = 0;
+	ASSERT_EQ(0, ifd2_map(self->fd, self->ioas, self->buf, 2 * PAGE,
+			      &again, IFD2_RW));
+	EXPECT_LT(iova[7], again);
+	EXPECT_EQ(0, again % (2 * PAGE));
+	EXPECT_EQ(0, ifd2_unmap(self->fd, self->ioas, 0, UINT64_MAX, NULL));
+}
+
 TEST_F(ioas, map_pins_and_unmap_releases)
 {
 	__u64 iova = 0, unmapped = 0;
