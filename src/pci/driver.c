@@ -84,7 +84,8 @@ static int ifd2_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	if (rc)
 		goto out_put;
 
-	pci_set_master(pdev);
+	/* No bus mastering until a file is bound (pci_cdev.h). */
+	pci_clear_master(pdev);
 	pci_set_drvdata(pdev, state);
 	return 0;
 
@@ -95,9 +96,10 @@ out_put:
 
 /*
  * The PCI device is going (driver unbind or hot removal): no new opens,
- * every bound file loses its iommufd2 binding (DMA stops, ownership goes
- * back to the kernel), BAR mappings are zapped, and later ioctls see
- * ENODEV.  The state's memory stays until the last file closes.
+ * the bound file loses its BAR mappings and then its iommufd2 binding (the
+ * device is quiesced before ownership goes back to the kernel), and later
+ * ioctls see ENODEV.  The state's memory stays until the last file closes.
+ * The driver core holds the device lock here.
  */
 static void ifd2_pci_remove(struct pci_dev *pdev)
 {
@@ -108,15 +110,9 @@ static void ifd2_pci_remove(struct pci_dev *pdev)
 
 	mutex_lock(&state->lock);
 	list_for_each_entry(df, &state->files, link)
-		ifd2_pci_file_unbind(df);
-	/*
-	 * Unbinding takes iommufd2's locks, which nest mmap_lock: only the
-	 * BAR teardown happens under memory_lock, which mmap takes inside
-	 * mmap_lock.
-	 */
+		ifd2_pci_file_unbind(df, true);
+	/* Only a bound file could map BARs, and unbind zapped its mappings. */
 	down_write(&state->memory_lock);
-	list_for_each_entry(df, &state->files, link)
-		unmap_mapping_range(df->file->f_mapping, 0, 0, true);
 	state->pdev = NULL;
 	up_write(&state->memory_lock);
 	mutex_unlock(&state->lock);

@@ -51,14 +51,52 @@ static int ifd2_pci_open(struct inode *inode, struct file *file)
 	return nonseekable_open(inode, file);
 }
 
+/*
+ * Stop what the user may have left running: no DMA, a reset where the
+ * function has one, and the config state the device had at bind.  With
+ * @dev_locked the caller holds the device lock (remove); otherwise the
+ * reset only happens if the lock is free, as a remove holding it is about
+ * to end everything anyway.
+ */
+static void ifd2_pci_quiesce(struct ifd2_pci *state, bool dev_locked)
+{
+	struct pci_dev *pdev = state->pdev;
+	int rc;
+
+	pci_clear_master(pdev);
+	if (dev_locked)
+		rc = pci_reset_function_locked(pdev);
+	else
+		rc = pci_try_reset_function(pdev);
+	if (rc)
+		pci_dbg(pdev, "no reset on release: %d\n", rc);
+	if (state->saved) {
+		pci_load_and_free_saved_state(pdev, &state->saved);
+		pci_restore_state(pdev);
+	}
+	pci_clear_master(pdev);
+}
+
 /**
  * ifd2_pci_file_unbind() - end a file's iommufd2 binding
  * @df: the file; the caller holds the device's lock
+ * @dev_locked: the caller also holds the PCI device's lock
+ *
+ * The file's BAR mappings go first, then the device is quiesced, and only
+ * then is DMA ownership given back (pci_cdev.h).
  */
-void ifd2_pci_file_unbind(struct ifd2_pci_file *df)
+void ifd2_pci_file_unbind(struct ifd2_pci_file *df, bool dev_locked)
 {
+	struct ifd2_pci *state = df->state;
+
 	if (!df->idev)
 		return;
+	down_write(&state->memory_lock);
+	unmap_mapping_range(df->file->f_mapping, 0, 0, true);
+	state->owner = NULL;
+	up_write(&state->memory_lock);
+	ifd2_pci_quiesce(state, dev_locked);
+
 	/* Unbind detaches what is still attached. */
 	xa_destroy(&df->attached);
 	iommufd2_device_unbind(df->idev);
@@ -73,7 +111,7 @@ static int ifd2_pci_release(struct inode *inode, struct file *file)
 	struct ifd2_pci *state = df->state;
 
 	mutex_lock(&state->lock);
-	ifd2_pci_file_unbind(df);
+	ifd2_pci_file_unbind(df, false);
 	list_del(&df->link);
 	mutex_unlock(&state->lock);
 	kfree(df);
@@ -95,6 +133,25 @@ static int ifd2_copy_arg(void *kbuf, void __user *uarg, size_t minsz)
 	if (get_user(argsz, (u32 __user *)uarg))
 		return -EFAULT;
 	return argsz < minsz ? -EINVAL : 0;
+}
+
+/*
+ * The file is bound and the device is ours: remember its config state for
+ * the quiesce, then let the device master the bus and the file map it.
+ */
+static void ifd2_pci_take(struct ifd2_pci_file *df)
+{
+	struct ifd2_pci *state = df->state;
+	struct pci_dev *pdev = state->pdev;
+
+	pci_save_state(pdev);
+	state->saved = pci_store_saved_state(pdev);
+	if (!state->saved)
+		pci_warn(pdev, "no saved config state to restore on release\n");
+	pci_set_master(pdev);
+	down_write(&state->memory_lock);
+	state->owner = df;
+	up_write(&state->memory_lock);
 }
 
 static int ifd2_bind(struct ifd2_pci_file *df, void __user *uarg)
@@ -122,6 +179,11 @@ static int ifd2_bind(struct ifd2_pci_file *df, void __user *uarg)
 	fput(ifile);
 	if (IS_ERR(ctx))
 		return PTR_ERR(ctx);
+	/* One binding per device, as upstream's cdev (pci_cdev.h). */
+	if (df->state->owner) {
+		iommufd2_ctx_put(ctx);
+		return -EINVAL;
+	}
 
 	idev = iommufd2_device_bind(ctx, &df->state->pdev->dev, &devid);
 	if (IS_ERR(idev)) {
@@ -136,6 +198,7 @@ static int ifd2_bind(struct ifd2_pci_file *df, void __user *uarg)
 	}
 	df->ctx = ctx;
 	df->idev = idev;
+	ifd2_pci_take(df);
 	return 0;
 }
 
@@ -225,9 +288,14 @@ static int ifd2_get_info(struct ifd2_pci_file *df, void __user *uarg)
 	return copy_to_user(uarg, &info, minsz) ? -EFAULT : 0;
 }
 
+/*
+ * A memory BAR that is page-aligned and at least a page long: a mapping
+ * of a smaller one would expose whatever shares its page.
+ */
 static bool ifd2_bar_mappable(struct pci_dev *pdev, unsigned int bar)
 {
-	return pci_resource_len(pdev, bar) &&
+	return pci_resource_len(pdev, bar) >= PAGE_SIZE &&
+	       PAGE_ALIGNED(pci_resource_start(pdev, bar)) &&
 	       (pci_resource_flags(pdev, bar) & IORESOURCE_MEM);
 }
 
@@ -268,6 +336,11 @@ static long ifd2_pci_ioctl(struct file *file, unsigned int cmd,
 	mutex_lock(&state->lock);
 	if (!state->pdev) {
 		rc = -ENODEV;
+		goto out;
+	}
+	/* Before the bind nothing but the bind reaches the device. */
+	if (cmd != VFIO_DEVICE_BIND_IOMMUFD && !df->idev) {
+		rc = -EINVAL;
 		goto out;
 	}
 	switch (cmd) {
@@ -312,12 +385,14 @@ static int ifd2_pci_mmap(struct file *file, struct vm_area_struct *vma)
 		rc = -ENODEV;
 		goto out;
 	}
+	if (state->owner != df)
+		goto out;
 	if (index > VFIO_PCI_BAR5_REGION_INDEX ||
 	    !ifd2_bar_mappable(pdev, index) || !(vma->vm_flags & VM_SHARED))
 		goto out;
-	bar_len = pci_resource_len(pdev, index);
-	if (pgoff >= PAGE_ALIGN(bar_len) >> PAGE_SHIFT ||
-	    len > PAGE_ALIGN(bar_len) - (pgoff << PAGE_SHIFT))
+	bar_len = PAGE_ALIGN(pci_resource_len(pdev, index));
+	if (pgoff >= bar_len >> PAGE_SHIFT ||
+	    len > bar_len - (pgoff << PAGE_SHIFT))
 		goto out;
 
 	vma->vm_page_prot = pgprot_noncached(vma->vm_page_prot);

@@ -18,8 +18,21 @@
  *
  * mmap runs under the caller's mmap_lock, while ioctls copy user memory
  * (which may take mmap_lock) under @lock, so mmap must not take @lock: it
- * reads @pdev under @memory_lock instead, which remove also takes (inside
- * @lock) to clear @pdev and zap the BAR mappings.
+ * reads @pdev and @owner under @memory_lock instead, which bind, unbind
+ * and remove also take (inside @lock) to change them and zap the BAR
+ * mappings.
+ *
+ * Device access (VFIO's model).  Nothing reaches the device through a
+ * file before that file is bound: the bind claims DMA ownership for the
+ * iommufd2 context (the device sits in a blocking domain until attached),
+ * and only then are ioctls other than the bind, region access and mmap
+ * served.  One file at a time is bound (@owner); a second bind answers
+ * EINVAL, as upstream's cdev does for a device that is already open.  Bus
+ * mastering is off while no file is bound.  When the binding ends (close,
+ * driver unbind, hot removal) the device is quiesced before its DMA
+ * ownership goes back to the kernel: BAR mappings zapped, bus mastering
+ * cleared, interrupts torn down, a function reset where the device has
+ * one, and the config state saved at bind restored.
  */
 #ifndef IOMMUFD2_PCI_CDEV_H
 #define IOMMUFD2_PCI_CDEV_H
@@ -41,9 +54,11 @@ struct ifd_device;
  * @dev: the class device (iommufd2-devN), child of the PCI device
  * @cdev: its character device
  * @live: registration plus open files; zero once the device is gone
- * @lock: protects @pdev and @files
- * @memory_lock: protects @pdev for mmap
+ * @lock: protects @pdev, @owner, @saved and @files
+ * @memory_lock: protects @pdev and @owner for mmap
  * @pdev: the PCI device, NULL after remove
+ * @owner: the bound file, if any
+ * @saved: the device's config state when @owner bound
  * @files: open files (struct ifd2_pci_file)
  */
 struct ifd2_pci {
@@ -53,6 +68,8 @@ struct ifd2_pci {
 	struct mutex lock;	/* see above */
 	struct rw_semaphore memory_lock;
 	struct pci_dev *pdev;
+	struct ifd2_pci_file *owner;
+	struct pci_saved_state *saved;
 	struct list_head files;
 };
 
@@ -83,6 +100,6 @@ static inline void ifd2_pci_put_live(struct ifd2_pci *state)
 		dev_dbg(&state->dev, "last user gone\n");
 }
 
-void ifd2_pci_file_unbind(struct ifd2_pci_file *df);
+void ifd2_pci_file_unbind(struct ifd2_pci_file *df, bool dev_locked);
 
 #endif /* IOMMUFD2_PCI_CDEV_H */
