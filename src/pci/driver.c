@@ -39,6 +39,7 @@ static void ifd2_pci_release(struct device *dev)
 	struct ifd2_pci *state = container_of(dev, struct ifd2_pci, dev);
 
 	ida_free(&ifd2_pci_minors, MINOR(dev->devt));
+	ifd2_cfg_free(state);
 	mutex_destroy(&state->lock);
 	kfree(state);
 }
@@ -78,6 +79,9 @@ static int ifd2_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	rc = dev_set_name(&state->dev, "dev%d", minor);
 	if (rc)
 		goto out_put;
+	rc = ifd2_cfg_setup(state);
+	if (rc)
+		goto out_put;
 	cdev_init(&state->cdev, &ifd2_pci_fops);
 	state->cdev.owner = THIS_MODULE;
 	rc = cdev_device_add(&state->cdev, &state->dev);
@@ -105,6 +109,7 @@ static void ifd2_pci_remove(struct pci_dev *pdev)
 {
 	struct ifd2_pci *state = pci_get_drvdata(pdev);
 	struct ifd2_pci_file *df;
+	unsigned int i;
 
 	cdev_device_del(&state->cdev, &state->dev);
 
@@ -115,6 +120,9 @@ static void ifd2_pci_remove(struct pci_dev *pdev)
 	down_write(&state->memory_lock);
 	state->pdev = NULL;
 	up_write(&state->memory_lock);
+	for (i = 0; i < PCI_STD_NUM_BARS; i++)
+		if (state->bar_io[i])
+			pci_iounmap(pdev, state->bar_io[i]);
 	mutex_unlock(&state->lock);
 
 	pci_clear_master(pdev);

@@ -50,6 +50,22 @@ struct ifd_ctx;
 struct ifd_device;
 
 /**
+ * struct ifd2_vcfg - the virtual config space (config.c)
+ * @size: bytes of config space
+ * @val: the shadow
+ * @rvirt: per byte, bits read from @val
+ * @wvirt: per byte, bits a write stores in @val
+ * @whw: per byte, bits a write sends to the device
+ */
+struct ifd2_vcfg {
+	unsigned int size;
+	u8 *val;
+	u8 *rvirt;
+	u8 *wvirt;
+	u8 *whw;
+};
+
+/**
  * struct ifd2_pci - one PCI device bound to iommufd2_pci
  * @dev: the class device (iommufd2-devN), child of the PCI device
  * @cdev: its character device
@@ -60,6 +76,13 @@ struct ifd_device;
  * @owner: the bound file, if any
  * @saved: the device's config state when @owner bound
  * @files: open files (struct ifd2_pci_file)
+ * @cfg: the virtual config space, under @lock
+ * @bar_low: each BAR's low (type) bits as the device has them
+ * @bar_io: kernel mappings of the BARs, made on first region access
+ * @msi_qmax: MSI vectors the device supports, 0 without MSI
+ * @msix_count: MSI-X table entries, 0 without MSI-X
+ * @msix_bar: the BAR holding the MSI-X table
+ * @msix_offset: its offset in that BAR
  */
 struct ifd2_pci {
 	struct device dev;
@@ -71,6 +94,13 @@ struct ifd2_pci {
 	struct ifd2_pci_file *owner;
 	struct pci_saved_state *saved;
 	struct list_head files;
+	struct ifd2_vcfg cfg;
+	u32 bar_low[PCI_STD_NUM_BARS];
+	void __iomem *bar_io[PCI_STD_NUM_BARS];
+	unsigned int msi_qmax;
+	unsigned int msix_count;
+	unsigned int msix_bar;
+	u32 msix_offset;
 };
 
 /**
@@ -101,5 +131,12 @@ static inline void ifd2_pci_put_live(struct ifd2_pci *state)
 }
 
 void ifd2_pci_file_unbind(struct ifd2_pci_file *df, bool dev_locked);
+
+int ifd2_cfg_setup(struct ifd2_pci *state);
+void ifd2_cfg_free(struct ifd2_pci *state);
+int ifd2_cfg_load(struct ifd2_pci *state);
+ssize_t ifd2_cfg_rw(struct ifd2_pci *state, char __user *ubuf, size_t count,
+		    u64 pos, bool write);
+u16 ifd2_cfg_command(struct ifd2_pci *state);
 
 #endif /* IOMMUFD2_PCI_CDEV_H */

@@ -36,7 +36,8 @@ static int dev_setup(struct dev_ctx *d, const char *id)
 	d->devfd = ifd2_pci_open(d->bdf);
 	if (d->iommufd < 0 || d->devfd < 0)
 		return -3;
-	if (ifd2_dev_bind(d->devfd, d->iommufd, &d->devid))
+	if (ifd2_dev_bind(d->devfd, d->iommufd, &d->devid) ||
+	    ifd2_pci_enable_master(d->devfd))
 		return -4;
 	d->bar = ifd2_map_bar(d->devfd, 0, &d->bar_len);
 	return d->bar == MAP_FAILED ? -5 : 0;
@@ -90,6 +91,7 @@ TEST_F(testdev, device_info_and_regions)
 	ASSERT_EQ(0, ifd2_ioctl(self->d.devfd, VFIO_DEVICE_GET_INFO, &info));
 	EXPECT_TRUE(info.flags & VFIO_DEVICE_FLAGS_PCI);
 	EXPECT_EQ(VFIO_PCI_NUM_REGIONS, info.num_regions);
+	EXPECT_EQ(VFIO_PCI_NUM_IRQS, info.num_irqs);
 
 	ASSERT_EQ(0, ifd2_ioctl(self->d.devfd, VFIO_DEVICE_GET_REGION_INFO,
 				&region));
@@ -98,11 +100,169 @@ TEST_F(testdev, device_info_and_regions)
 	region.index = VFIO_PCI_NUM_REGIONS;
 	EXPECT_EQ(EINVAL, ifd2_ioctl(self->d.devfd,
 				     VFIO_DEVICE_GET_REGION_INFO, &region));
+	/* No VGA on this device; the config region is read/write only. */
+	region.index = VFIO_PCI_VGA_REGION_INDEX;
+	EXPECT_EQ(EINVAL, ifd2_ioctl(self->d.devfd,
+				     VFIO_DEVICE_GET_REGION_INFO, &region));
+	region.index = VFIO_PCI_CONFIG_REGION_INDEX;
+	ASSERT_EQ(0, ifd2_ioctl(self->d.devfd, VFIO_DEVICE_GET_REGION_INFO,
+				&region));
+	EXPECT_LE(256, region.size);
+	EXPECT_EQ(VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE,
+		  region.flags);
+	EXPECT_EQ((__u64)VFIO_PCI_CONFIG_REGION_INDEX << 40, region.offset);
 	info.argsz = 4;
 	EXPECT_EQ(EINVAL, ifd2_ioctl(self->d.devfd, VFIO_DEVICE_GET_INFO,
 				     &info));
 	/* The BAR answers: the result register is idle. */
 	EXPECT_EQ(0xffffffffu, self->d.bar[TESTDEV_RESULT / 4]);
+}
+
+/* The PCI command register, read through sysfs (not through the file). */
+static int sysfs_command(const char *bdf)
+{
+	char path[300];
+	__u16 cmd;
+	int fd, n;
+
+	snprintf(path, sizeof(path), IFD2_SYSFS_PCI "/%s/config", bdf);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -1;
+	n = pread(fd, &cmd, sizeof(cmd), 4);
+	close(fd);
+	return n == sizeof(cmd) ? cmd : -1;
+}
+
+#define CMD_MASTER 0x4
+
+#define CFG_OFF ((__u64)VFIO_PCI_CONFIG_REGION_INDEX << 40)
+
+static __u32 cfg_read32(int devfd, unsigned int pos)
+{
+	__u32 v = 0xdeadbeef;
+
+	if (pread(devfd, &v, 4, CFG_OFF + pos) != 4)
+		return 0xdeadbeef;
+	return v;
+}
+
+static int cfg_write32(int devfd, unsigned int pos, __u32 v)
+{
+	return pwrite(devfd, &v, 4, CFG_OFF + pos) == 4 ? 0 : errno;
+}
+
+static __u32 sysfs_config32(const char *bdf, unsigned int pos)
+{
+	char path[300];
+	__u32 v = 0xdeadbeef;
+	int fd;
+
+	snprintf(path, sizeof(path), IFD2_SYSFS_PCI "/%s/config", bdf);
+	fd = open(path, O_RDONLY);
+	if (fd >= 0) {
+		if (pread(fd, &v, 4, pos) != 4)
+			v = 0xdeadbeef;
+		close(fd);
+	}
+	return v;
+}
+
+/*
+ * The config region: IDs from the device, BAR sizing on the virtual BAR
+ * only, bus mastering through the command register (DMA needs it).
+ */
+TEST_F(testdev, config_space)
+{
+	__u32 id = sysfs_config32(self->d.bdf, 0), bar, hw_bar;
+	__u16 cmd;
+	__u8 b;
+	__u32 pt = self->ioas;
+
+	EXPECT_EQ(id, cfg_read32(self->d.devfd, 0));
+	/* Byte and word reads see the same bytes. */
+	ASSERT_EQ(1, pread(self->d.devfd, &b, 1, CFG_OFF + 1));
+	EXPECT_EQ((id >> 8) & 0xff, b);
+
+	hw_bar = sysfs_config32(self->d.bdf, 0x10);
+	bar = cfg_read32(self->d.devfd, 0x10);
+	EXPECT_EQ(hw_bar, bar);
+	ASSERT_EQ(0, cfg_write32(self->d.devfd, 0x10, 0xffffffff));
+	/* A 4 KiB 32-bit memory BAR answers its size mask. */
+	EXPECT_EQ(~0xfffu | (hw_bar & 0xf), cfg_read32(self->d.devfd, 0x10));
+	EXPECT_EQ(hw_bar, sysfs_config32(self->d.bdf, 0x10));
+	ASSERT_EQ(0, cfg_write32(self->d.devfd, 0x10, bar));
+	EXPECT_EQ(bar, cfg_read32(self->d.devfd, 0x10));
+	/* An absent BAR reads 0 even after all ones. */
+	ASSERT_EQ(0, cfg_write32(self->d.devfd, 0x24, 0xffffffff));
+	EXPECT_EQ(0, cfg_read32(self->d.devfd, 0x24));
+	/* The ID registers are read-only. */
+	ASSERT_EQ(0, cfg_write32(self->d.devfd, 0, 0));
+	EXPECT_EQ(id, cfg_read32(self->d.devfd, 0));
+	/* Beyond config space. */
+	EXPECT_EQ(-1, pread(self->d.devfd, &b, 1, CFG_OFF + 4096));
+	EXPECT_EQ(EINVAL, errno);
+
+	/* Bus mastering through the command register; DMA with it on. */
+	ASSERT_EQ(0, map_fixed(self->d.iommufd, self->ioas, self->buf, PAGE,
+			       TEST_IOVA));
+	ASSERT_EQ(0, ifd2_dev_attach(self->d.devfd, &pt));
+	ASSERT_EQ(2, pread(self->d.devfd, &cmd, 2, CFG_OFF + 4));
+	EXPECT_TRUE(cmd & CMD_MASTER);
+	cmd &= ~CMD_MASTER;
+	ASSERT_EQ(2, pwrite(self->d.devfd, &cmd, 2, CFG_OFF + 4));
+	EXPECT_EQ(0, sysfs_command(self->d.bdf) & CMD_MASTER);
+	cmd |= CMD_MASTER;
+	ASSERT_EQ(2, pwrite(self->d.devfd, &cmd, 2, CFG_OFF + 4));
+	EXPECT_EQ(CMD_MASTER, sysfs_command(self->d.bdf) & CMD_MASTER);
+	EXPECT_EQ(TESTDEV_OK, testdev_dma(self->d.bar, TEST_IOVA, 4,
+					  self->gpa));
+	EXPECT_EQ(TESTDEV_PATTERN, self->buf[0]);
+}
+
+/* BAR access by pread/pwrite, VFIO_DEVICE_FEATURE and RESET answers. */
+TEST_F(testdev, region_rw_feature_reset)
+{
+	struct vfio_device_info info = { .argsz = sizeof(info) };
+	struct {
+		struct vfio_device_feature hdr;
+		__u64 data[2];
+	} feat = { .hdr = { .argsz = sizeof(feat) } };
+	__u32 v = 0;
+
+	v = 0x1234;
+	ASSERT_EQ(4, pwrite(self->d.devfd, &v, 4, TESTDEV_LEN));
+	EXPECT_EQ(0x1234, self->d.bar[TESTDEV_LEN / 4]);
+	self->d.bar[TESTDEV_LEN / 4] = 0x2000;
+	ASSERT_EQ(4, pread(self->d.devfd, &v, 4, TESTDEV_LEN));
+	EXPECT_EQ(0x2000, v);
+	/* Past the BAR, and a BAR the device does not have. */
+	EXPECT_EQ(-1, pread(self->d.devfd, &v, 4, 4096));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, pread(self->d.devfd, &v, 4, 5ULL << 40));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, pwrite(self->d.devfd, &v, 4,
+			     (__u64)VFIO_PCI_ROM_REGION_INDEX << 40));
+
+	/* Features: none served (ENOTTY), bad flags EINVAL. */
+	feat.hdr.flags = VFIO_DEVICE_FEATURE_PROBE | VFIO_DEVICE_FEATURE_GET |
+			 VFIO_DEVICE_FEATURE_MIGRATION;
+	EXPECT_EQ(ENOTTY, ifd2_ioctl(self->d.devfd, VFIO_DEVICE_FEATURE,
+				     &feat));
+	feat.hdr.flags = VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_SET |
+			 VFIO_DEVICE_FEATURE_MIGRATION;
+	EXPECT_EQ(EINVAL, ifd2_ioctl(self->d.devfd, VFIO_DEVICE_FEATURE,
+				     &feat));
+	feat.hdr.flags = 1u << 20;
+	EXPECT_EQ(EINVAL, ifd2_ioctl(self->d.devfd, VFIO_DEVICE_FEATURE,
+				     &feat));
+	feat.hdr.argsz = 4;
+	EXPECT_EQ(EINVAL, ifd2_ioctl(self->d.devfd, VFIO_DEVICE_FEATURE,
+				     &feat));
+
+	ASSERT_EQ(0, ifd2_ioctl(self->d.devfd, VFIO_DEVICE_GET_INFO, &info));
+	EXPECT_EQ(info.flags & VFIO_DEVICE_FLAGS_RESET ? 0 : EINVAL,
+		  ifd2_ioctl(self->d.devfd, VFIO_DEVICE_RESET, NULL));
 }
 
 TEST_F(testdev, dma_attach_replace_detach)
@@ -267,23 +427,6 @@ TEST_F(testdev, attach_bad_input)
 	EXPECT_EQ(0, ifd2_destroy(self->d.iommufd, hwpt));
 }
 
-/* The PCI command register, read through sysfs (not through the file). */
-static int sysfs_command(const char *bdf)
-{
-	char path[300];
-	__u16 cmd;
-	int fd, n;
-
-	snprintf(path, sizeof(path), IFD2_SYSFS_PCI "/%s/config", bdf);
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return -1;
-	n = pread(fd, &cmd, sizeof(cmd), 4);
-	close(fd);
-	return n == sizeof(cmd) ? cmd : -1;
-}
-
-#define CMD_MASTER 0x4
 
 TEST_F(testdev, one_binding_per_device)
 {
@@ -558,6 +701,7 @@ TEST(edu_dma_both_directions)
 	__u64 gpa, iova = TEST_IOVA;
 	unsigned char *buf;
 	__u32 ioas, pt;
+	__u16 cmd;
 	int rc = dev_setup(&d, EDU_ID), i;
 
 	if (rc == -1)
@@ -582,6 +726,18 @@ TEST(edu_dma_both_directions)
 			break;
 	EXPECT_EQ(1024, i);
 	EXPECT_EQ(0, buf[0]);
+
+	/* Bus mastering off (config region): the DMA reaches no memory. */
+	memset(buf, 0, 2048);
+	ASSERT_EQ(2, pread(d.devfd, &cmd, 2, CFG_OFF + 4));
+	cmd &= ~CMD_MASTER;
+	ASSERT_EQ(2, pwrite(d.devfd, &cmd, 2, CFG_OFF + 4));
+	ASSERT_EQ(0, edu_dma(d.bar, EDU_BUF, iova + 1024, 1024,
+			     EDU_CMD_TO_RAM));
+	for (i = 0; i < 1024; i++)
+		if (buf[1024 + i])
+			break;
+	EXPECT_EQ(1024, i);
 	dev_teardown(&d);
 }
 
