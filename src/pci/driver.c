@@ -70,6 +70,7 @@ static int ifd2_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	init_rwsem(&state->memory_lock);
 	INIT_LIST_HEAD(&state->files);
 	state->pdev = pdev;
+	ifd2_irq_init(state);
 
 	device_initialize(&state->dev);
 	state->dev.class = &ifd2_pci_class;
@@ -114,6 +115,8 @@ static void ifd2_pci_remove(struct pci_dev *pdev)
 	cdev_device_del(&state->cdev, &state->dev);
 
 	mutex_lock(&state->lock);
+	/* The user learns it is losing the device (REQ), then loses it. */
+	ifd2_irq_request(state);
 	list_for_each_entry(df, &state->files, link)
 		ifd2_pci_file_unbind(df, true);
 	/* Only a bound file could map BARs, and unbind zapped its mappings. */
@@ -130,10 +133,28 @@ static void ifd2_pci_remove(struct pci_dev *pdev)
 	put_device(&state->dev);
 }
 
+/* An AER error: the bound user hears of it through its ERR eventfd. */
+static pci_ers_result_t ifd2_pci_error_detected(struct pci_dev *pdev,
+						pci_channel_state_t error)
+{
+	struct ifd2_pci *state = pci_get_drvdata(pdev);
+
+	mutex_lock(&state->lock);
+	if (state->owner)
+		ifd2_irq_error(state);
+	mutex_unlock(&state->lock);
+	return PCI_ERS_RESULT_CAN_RECOVER;
+}
+
+static const struct pci_error_handlers ifd2_pci_err_handlers = {
+	.error_detected = ifd2_pci_error_detected,
+};
+
 static struct pci_driver ifd2_pci_driver = {
 	.name = KBUILD_MODNAME,
 	.probe = ifd2_pci_probe,
 	.remove = ifd2_pci_remove,
+	.err_handler = &ifd2_pci_err_handlers,
 	/* DMA ownership moves to the iommufd2 context on bind. */
 	.driver_managed_dma = true,
 };

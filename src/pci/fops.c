@@ -55,7 +55,8 @@ static int ifd2_pci_open(struct inode *inode, struct file *file)
 }
 
 /*
- * Stop what the user may have left running: no DMA, a reset where the
+ * Stop what the user may have left running: no interrupts, no DMA, a
+ * reset where the
  * function has one, and the config state the device had at bind.  With
  * @dev_locked the caller holds the device lock (remove); otherwise the
  * reset only happens if the lock is free, as a remove holding it is about
@@ -66,6 +67,7 @@ static void ifd2_pci_quiesce(struct ifd2_pci *state, bool dev_locked)
 	struct pci_dev *pdev = state->pdev;
 	int rc;
 
+	ifd2_irq_teardown(state);
 	pci_clear_master(pdev);
 	if (dev_locked)
 		rc = pci_reset_function_locked(pdev);
@@ -628,6 +630,12 @@ static long ifd2_pci_ioctl(struct file *file, unsigned int cmd,
 		break;
 	case VFIO_DEVICE_RESET:
 		rc = ifd2_reset(df);
+		break;
+	case VFIO_DEVICE_GET_IRQ_INFO:
+		rc = ifd2_irq_info(state, uarg);
+		break;
+	case VFIO_DEVICE_SET_IRQS:
+		rc = ifd2_set_irqs(state, uarg);
 		break;
 	case VFIO_DEVICE_FEATURE:
 		rc = ifd2_feature(df, uarg);

@@ -44,10 +44,24 @@
 #include <linux/pci.h>
 #include <linux/refcount.h>
 #include <linux/rwsem.h>
+#include <linux/spinlock.h>
 #include <linux/xarray.h>
 
+struct eventfd_ctx;
 struct ifd_ctx;
 struct ifd_device;
+
+/**
+ * struct ifd2_irq_vec - one interrupt vector a user set up (irq.c)
+ * @irq: its Linux IRQ
+ * @trigger: the eventfd it signals, NULL if none
+ * @name: its name in /proc/interrupts
+ */
+struct ifd2_irq_vec {
+	int irq;
+	struct eventfd_ctx *trigger;
+	char *name;
+};
 
 /**
  * struct ifd2_vcfg - the virtual config space (config.c)
@@ -83,6 +97,14 @@ struct ifd2_vcfg {
  * @msix_count: MSI-X table entries, 0 without MSI-X
  * @msix_bar: the BAR holding the MSI-X table
  * @msix_offset: its offset in that BAR
+ * @irq_lock: protects @intx_masked against the INTx handler
+ * @irq_type: the VFIO IRQ index in use (INTx, MSI, MSI-X) or
+ *	VFIO_PCI_NUM_IRQS for none, under @lock
+ * @vecs: its vectors, under @lock
+ * @nvecs: how many
+ * @intx_masked: INTx is masked (by its handler or the user)
+ * @err_trigger: eventfd for AER errors, under @lock
+ * @req_trigger: eventfd for a request to give the device back, under @lock
  */
 struct ifd2_pci {
 	struct device dev;
@@ -101,6 +123,13 @@ struct ifd2_pci {
 	unsigned int msix_count;
 	unsigned int msix_bar;
 	u32 msix_offset;
+	spinlock_t irq_lock;	/* see above */
+	unsigned int irq_type;
+	struct ifd2_irq_vec *vecs;
+	unsigned int nvecs;
+	bool intx_masked;
+	struct eventfd_ctx *err_trigger;
+	struct eventfd_ctx *req_trigger;
 };
 
 /**
@@ -138,5 +167,12 @@ int ifd2_cfg_load(struct ifd2_pci *state);
 ssize_t ifd2_cfg_rw(struct ifd2_pci *state, char __user *ubuf, size_t count,
 		    u64 pos, bool write);
 u16 ifd2_cfg_command(struct ifd2_pci *state);
+
+void ifd2_irq_init(struct ifd2_pci *state);
+int ifd2_irq_info(struct ifd2_pci *state, void __user *uarg);
+int ifd2_set_irqs(struct ifd2_pci *state, void __user *uarg);
+void ifd2_irq_teardown(struct ifd2_pci *state);
+void ifd2_irq_request(struct ifd2_pci *state);
+void ifd2_irq_error(struct ifd2_pci *state);
 
 #endif /* IOMMUFD2_PCI_CDEV_H */

@@ -5,7 +5,9 @@
  * write landed) and edu, reserved regions, hardware info, bad input, and
  * hot-unplug / driver unbind while bound and attached.
  */
+#include <poll.h>
 #include <pthread.h>
+#include <sys/eventfd.h>
 #include <signal.h>
 #include <stddef.h>
 
@@ -739,6 +741,153 @@ TEST(edu_dma_both_directions)
 			break;
 	EXPECT_EQ(1024, i);
 	dev_teardown(&d);
+}
+
+/* edu's interrupt registers. */
+#define EDU_IRQ_STATUS	0x24
+#define EDU_IRQ_RAISE	0x60
+#define EDU_IRQ_ACK	0x64
+
+static int irq_info(int devfd, __u32 index, struct vfio_irq_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	info->argsz = sizeof(*info);
+	info->index = index;
+	return ifd2_ioctl(devfd, VFIO_DEVICE_GET_IRQ_INFO, info);
+}
+
+static int set_irqs(int devfd, __u32 index, __u32 flags, __u32 start,
+		    __u32 count, const void *data, size_t len)
+{
+	struct {
+		struct vfio_irq_set hdr;
+		__u8 data[64];
+	} set = {
+		.hdr = {
+			.argsz = sizeof(set.hdr) + len,
+			.flags = flags,
+			.index = index,
+			.start = start,
+			.count = count,
+		},
+	};
+
+	memcpy(set.data, data, len);
+	return ifd2_ioctl(devfd, VFIO_DEVICE_SET_IRQS, &set);
+}
+
+static int set_trigger(int devfd, __u32 index, int efd)
+{
+	return set_irqs(devfd, index, VFIO_IRQ_SET_DATA_EVENTFD |
+			VFIO_IRQ_SET_ACTION_TRIGGER, 0, 1, &efd, sizeof(efd));
+}
+
+/* Did @efd fire within @ms?  Consumes the count. */
+static int fired(int efd, int ms)
+{
+	struct pollfd p = { .fd = efd, .events = POLLIN };
+	__u64 n;
+
+	if (poll(&p, 1, ms) != 1)
+		return 0;
+	return read(efd, &n, sizeof(n)) == sizeof(n) ? (int)n : 0;
+}
+
+/*
+ * Interrupts from edu through eventfds: MSI raised by the device and by
+ * loopback, INTx automasked until unmasked, bad SET_IRQS headers.
+ */
+TEST(edu_interrupts)
+{
+	struct vfio_irq_info info;
+	struct dev_ctx d;
+	int rc = dev_setup(&d, EDU_ID), efd, bad = -5, fds[2];
+	__u8 on = 1;
+
+	if (rc == -1)
+		SKIP(return, "no edu device on this machine");
+	ASSERT_EQ(0, rc);
+	ASSERT_EQ(0, irq_info(d.devfd, VFIO_PCI_MSI_IRQ_INDEX, &info));
+	EXPECT_EQ(1, info.count);
+	EXPECT_EQ(VFIO_IRQ_INFO_EVENTFD | VFIO_IRQ_INFO_NORESIZE, info.flags);
+	ASSERT_EQ(0, irq_info(d.devfd, VFIO_PCI_MSIX_IRQ_INDEX, &info));
+	EXPECT_EQ(0, info.count);
+	ASSERT_EQ(0, irq_info(d.devfd, VFIO_PCI_INTX_IRQ_INDEX, &info));
+	EXPECT_EQ(1, info.count);
+	EXPECT_EQ(VFIO_IRQ_INFO_EVENTFD | VFIO_IRQ_INFO_MASKABLE |
+		  VFIO_IRQ_INFO_AUTOMASKED, info.flags);
+	ASSERT_EQ(0, irq_info(d.devfd, VFIO_PCI_REQ_IRQ_INDEX, &info));
+	EXPECT_EQ(1, info.count);
+	EXPECT_EQ(EINVAL, irq_info(d.devfd, VFIO_PCI_NUM_IRQS, &info));
+
+	efd = eventfd(0, EFD_NONBLOCK);
+	ASSERT_LE(0, efd);
+	fds[0] = fds[1] = efd;
+	/* Bad headers: two actions, no data type, past the vectors. */
+	EXPECT_EQ(EINVAL, set_irqs(d.devfd, VFIO_PCI_MSI_IRQ_INDEX,
+				   VFIO_IRQ_SET_DATA_EVENTFD |
+				   VFIO_IRQ_SET_ACTION_TRIGGER |
+				   VFIO_IRQ_SET_ACTION_MASK, 0, 1, &efd, 4));
+	EXPECT_EQ(EINVAL, set_irqs(d.devfd, VFIO_PCI_MSI_IRQ_INDEX,
+				   VFIO_IRQ_SET_ACTION_TRIGGER, 0, 1, &efd,
+				   4));
+	EXPECT_EQ(EINVAL, set_irqs(d.devfd, VFIO_PCI_MSI_IRQ_INDEX,
+				   VFIO_IRQ_SET_DATA_EVENTFD |
+				   VFIO_IRQ_SET_ACTION_TRIGGER, 0, 2, fds,
+				   sizeof(fds)));
+	EXPECT_EQ(EINVAL, set_irqs(d.devfd, VFIO_PCI_MSI_IRQ_INDEX,
+				   VFIO_IRQ_SET_DATA_EVENTFD |
+				   VFIO_IRQ_SET_ACTION_TRIGGER, 0, 1, &efd,
+				   0));
+	EXPECT_EQ(EBADF, set_trigger(d.devfd, VFIO_PCI_MSI_IRQ_INDEX, 1000));
+	EXPECT_EQ(EINVAL, set_trigger(d.devfd, VFIO_PCI_MSI_IRQ_INDEX, bad));
+	EXPECT_EQ(ENOTTY, set_irqs(d.devfd, VFIO_PCI_MSI_IRQ_INDEX,
+				   VFIO_IRQ_SET_DATA_NONE |
+				   VFIO_IRQ_SET_ACTION_MASK, 0, 1, NULL, 0));
+
+	/* MSI: the device's interrupt and a loopback arrive. */
+	ASSERT_EQ(0, set_trigger(d.devfd, VFIO_PCI_MSI_IRQ_INDEX, efd));
+	/* INTx is busy while MSI is in use. */
+	EXPECT_EQ(EINVAL, set_trigger(d.devfd, VFIO_PCI_INTX_IRQ_INDEX, efd));
+	EXPECT_EQ(0, fired(efd, 0));
+	d.bar[EDU_IRQ_RAISE / 4] = 1;
+	EXPECT_EQ(1, fired(efd, 2000));
+	d.bar[EDU_IRQ_ACK / 4] = 1;
+	EXPECT_EQ(0, set_irqs(d.devfd, VFIO_PCI_MSI_IRQ_INDEX,
+			      VFIO_IRQ_SET_DATA_NONE |
+			      VFIO_IRQ_SET_ACTION_TRIGGER, 0, 1, NULL, 0));
+	EXPECT_EQ(1, fired(efd, 0));
+	EXPECT_EQ(0, set_irqs(d.devfd, VFIO_PCI_MSI_IRQ_INDEX,
+			      VFIO_IRQ_SET_DATA_BOOL |
+			      VFIO_IRQ_SET_ACTION_TRIGGER, 0, 1, &on, 1));
+	EXPECT_EQ(1, fired(efd, 0));
+	ASSERT_EQ(0, set_irqs(d.devfd, VFIO_PCI_MSI_IRQ_INDEX,
+			      VFIO_IRQ_SET_DATA_NONE |
+			      VFIO_IRQ_SET_ACTION_TRIGGER, 0, 0, NULL, 0));
+	d.bar[EDU_IRQ_RAISE / 4] = 1;
+	EXPECT_EQ(0, fired(efd, 300));
+	d.bar[EDU_IRQ_ACK / 4] = 1;
+
+	/* INTx: automasked after one interrupt until unmasked. */
+	ASSERT_EQ(0, set_trigger(d.devfd, VFIO_PCI_INTX_IRQ_INDEX, efd));
+	d.bar[EDU_IRQ_RAISE / 4] = 1;
+	EXPECT_EQ(1, fired(efd, 2000));
+	d.bar[EDU_IRQ_ACK / 4] = 1;
+	d.bar[EDU_IRQ_RAISE / 4] = 2;
+	EXPECT_EQ(0, fired(efd, 300));
+	/* Unmasking delivers the line still asserted. */
+	EXPECT_EQ(0, set_irqs(d.devfd, VFIO_PCI_INTX_IRQ_INDEX,
+			      VFIO_IRQ_SET_DATA_NONE |
+			      VFIO_IRQ_SET_ACTION_UNMASK, 0, 1, NULL, 0));
+	EXPECT_EQ(1, fired(efd, 2000));
+	EXPECT_EQ(2, d.bar[EDU_IRQ_STATUS / 4]);
+	d.bar[EDU_IRQ_ACK / 4] = 2;
+	EXPECT_EQ(0, set_irqs(d.devfd, VFIO_PCI_INTX_IRQ_INDEX,
+			      VFIO_IRQ_SET_DATA_NONE |
+			      VFIO_IRQ_SET_ACTION_UNMASK, 0, 1, NULL, 0));
+	/* Closing with INTx set up tears it down (unload checks it). */
+	dev_teardown(&d);
+	close(efd);
 }
 
 TEST_HARNESS_MAIN
