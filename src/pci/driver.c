@@ -7,6 +7,13 @@
  *   echo $BDF > /sys/bus/pci/drivers_probe
  *
  * and its node is named in /sys/bus/pci/devices/$BDF/iommufd2-dev/.
+ *
+ * With alias_vfio=1 the nodes take VFIO cdev's names instead: class
+ * "vfio-dev", /sys/bus/pci/devices/$BDF/vfio-dev/vfioN and
+ * /dev/vfio/devices/vfioN, where unmodified VFIO tooling looks.  That is
+ * for kernels whose VFIO has no device cdev (Debian's): where upstream's
+ * vfio is loaded with cdev support the class exists and the module
+ * refuses to load with the alias (EEXIST).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -20,6 +27,11 @@
 
 #define IFD2_PCI_MINORS	256
 
+static bool alias_vfio;
+module_param(alias_vfio, bool, 0444);
+MODULE_PARM_DESC(alias_vfio,
+		 "Name device nodes as VFIO's cdev does (vfio-dev/vfioN, /dev/vfio/devices/vfioN), for kernels without VFIO cdev");
+
 static dev_t ifd2_pci_devt;
 static DEFINE_IDA(ifd2_pci_minors);
 
@@ -28,10 +40,23 @@ static char *ifd2_pci_devnode(const struct device *dev, umode_t *mode)
 	return kasprintf(GFP_KERNEL, "iommufd2-dev/%s", dev_name(dev));
 }
 
+static char *ifd2_vfio_devnode(const struct device *dev, umode_t *mode)
+{
+	return kasprintf(GFP_KERNEL, "vfio/devices/%s", dev_name(dev));
+}
+
 static const struct class ifd2_pci_class = {
 	.name = "iommufd2-dev",
 	.devnode = ifd2_pci_devnode,
 };
+
+static const struct class ifd2_vfio_class = {
+	.name = "vfio-dev",
+	.devnode = ifd2_vfio_devnode,
+};
+
+/* The class in use, chosen by alias_vfio at load. */
+static const struct class *ifd2_class;
 
 /* The last reference to the class device frees everything. */
 static void ifd2_pci_release(struct device *dev)
@@ -73,11 +98,11 @@ static int ifd2_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	ifd2_irq_init(state);
 
 	device_initialize(&state->dev);
-	state->dev.class = &ifd2_pci_class;
+	state->dev.class = ifd2_class;
 	state->dev.parent = &pdev->dev;
 	state->dev.devt = MKDEV(MAJOR(ifd2_pci_devt), minor);
 	state->dev.release = ifd2_pci_release;
-	rc = dev_set_name(&state->dev, "dev%d", minor);
+	rc = dev_set_name(&state->dev, alias_vfio ? "vfio%d" : "dev%d", minor);
 	if (rc)
 		goto out_put;
 	rc = ifd2_cfg_setup(state);
@@ -167,7 +192,8 @@ static int __init ifd2_pci_init(void)
 				 "iommufd2-dev");
 	if (rc)
 		return rc;
-	rc = class_register(&ifd2_pci_class);
+	ifd2_class = alias_vfio ? &ifd2_vfio_class : &ifd2_pci_class;
+	rc = class_register(ifd2_class);
 	if (rc)
 		goto out_chrdev;
 	rc = pci_register_driver(&ifd2_pci_driver);
@@ -176,7 +202,7 @@ static int __init ifd2_pci_init(void)
 	return 0;
 
 out_class:
-	class_unregister(&ifd2_pci_class);
+	class_unregister(ifd2_class);
 out_chrdev:
 	unregister_chrdev_region(ifd2_pci_devt, IFD2_PCI_MINORS);
 	return rc;
@@ -185,7 +211,7 @@ out_chrdev:
 static void __exit ifd2_pci_exit(void)
 {
 	pci_unregister_driver(&ifd2_pci_driver);
-	class_unregister(&ifd2_pci_class);
+	class_unregister(ifd2_class);
 	unregister_chrdev_region(ifd2_pci_devt, IFD2_PCI_MINORS);
 }
 

@@ -97,7 +97,11 @@ SOURCE_PARTS="*/tools/testing/selftests/kselftest* */tools/testing/selftests/iom
 	*/tools/include/* */drivers/iommu/iommufd/* */drivers/iommu/iommu-priv.h
 	*/include/uapi/linux/iommufd.h */include/uapi/linux/vfio.h
 	*/scripts/checkpatch.pl */scripts/spelling.txt
-	*/scripts/const_structs.checkpatch */scripts/checker-valid.sh"
+	*/scripts/const_structs.checkpatch */scripts/checker-valid.sh
+	*/tools/testing/selftests/vfio/* */tools/arch/x86/include/*
+	*/include/linux/pci_ids.h */drivers/dma/idxd/registers.h
+	*/drivers/dma/ioat/hw.h */drivers/dma/ioat/registers.h
+	*/drivers/net/ethernet/intel/igb/e1000_*.h"
 
 extract_source() {
 	local ver tarball dst stamp

@@ -10,7 +10,9 @@
 #             project's; "baseline": upstream's iommufd selftests against
 #             the kernel's own /dev/iommu; "differential": diff_run between
 #             upstream and iommufd2; "upstream": upstream's selftests
-#             against /dev/iommufd2; default: ours and upstream on vtd,
+#             against /dev/iommufd2; "vfio": upstream's VFIO selftests
+#             on the igb through iommufd2_pci (alias_vfio) and
+#             /dev/iommufd2; default: ours, upstream and vfio on vtd,
 #             ours elsewhere; IOMMUFD2_TESTS="races core" narrows
 #             "ours" to those test programs), then unloads the modules
 #      shell  gives an interactive shell on this terminal
@@ -45,8 +47,9 @@ machine_args() {
 	KERNEL_ARGS=
 	MODULE_ARGS=
 	MACHINE_TESTS=
+	# igb (82576) is the device of upstream's VFIO selftests.
 	local devices="-device iommu-testdev
-		-device edu,dma_mask=0xffffffffffffffff"
+		-device edu,dma_mask=0xffffffffffffffff -device igb"
 	case $1 in
 	vtd)	# Intel VT-d, second-stage (default) page tables
 		iommu=$vtd
@@ -70,7 +73,7 @@ machine_args() {
 		iommu=$vtd
 		KERNEL_ARGS="intel_iommu=on"
 		devices="-device iommu-testdev,addr=0x5.0,multifunction=on
-			-device iommu-testdev,addr=0x5.1"
+			-device iommu-testdev,addr=0x5.1 -device igb"
 		MACHINE_TESTS="group devices msi_isolation" ;;
 	*)	die "unknown machine variant '$1' (known: $ALL_MACHINES)" ;;
 	esac
@@ -80,10 +83,11 @@ machine_args() {
 		-device iommu-testdev"
 }
 
-# Upstream's selftests drive the mock IOMMU only: one machine runs them.
+# Upstream's iommufd selftests drive the mock IOMMU only: one machine runs
+# them.  Upstream's VFIO selftests ("vfio") drive the igb.
 default_suites() {
 	if [ "$1" = vtd ]; then
-		echo "ours upstream"
+		echo "ours upstream vfio"
 	else
 		echo ours
 	fi
@@ -136,8 +140,9 @@ pack_initramfs() {
 	done
 
 	cp "$BUILD"/guest/tests/* "$dir/tests/" 2>/dev/null
-	mkdir -p "$dir/upstream" "$dir/differential"
+	mkdir -p "$dir/upstream" "$dir/differential" "$dir/vfio"
 	cp "$BUILD"/guest/upstream/* "$dir/upstream/" 2>/dev/null
+	cp "$BUILD"/guest/vfio/* "$dir/vfio/" 2>/dev/null
 	cp "$BUILD"/guest/differential/* "$dir/differential/" 2>/dev/null
 	cp "$BUILD"/guest/bin/* "$dir/bin/"
 	printf 'MODE=%s\nMACHINE=%s\nBENCH_ARGS="%s"\nSUITES="%s"\nTESTS="%s"\nMODULE_ARGS="%s"\n' \
