@@ -83,7 +83,7 @@ root_kernel_pkgversion() {
 }
 
 # Machine variants, in the order `check` runs them.
-ALL_MACHINES="vtd vtd-fs virtio vtd-group"
+ALL_MACHINES="vtd vtd-fs virtio vtd-group amd"
 
 # The dkms package version, from dkms.conf.
 dkms_version() {
