@@ -175,6 +175,22 @@ static const struct pci_error_handlers ifd2_pci_err_handlers = {
 	.error_detected = ifd2_pci_error_detected,
 };
 
+static struct pci_driver ifd2_pci_driver;
+
+/**
+ * ifd2_pci_state_of() - our state of a PCI device bound to iommufd2_pci
+ * @pdev: any PCI device; the caller holds its device lock
+ *
+ * Return: the state, or NULL if another driver (or none) has @pdev.
+ */
+struct ifd2_pci *ifd2_pci_state_of(struct pci_dev *pdev)
+{
+	device_lock_assert(&pdev->dev);
+	if (pdev->dev.driver != &ifd2_pci_driver.driver)
+		return NULL;
+	return pci_get_drvdata(pdev);
+}
+
 static struct pci_driver ifd2_pci_driver = {
 	.name = KBUILD_MODNAME,
 	.probe = ifd2_pci_probe,

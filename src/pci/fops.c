@@ -56,8 +56,8 @@ static int ifd2_pci_open(struct inode *inode, struct file *file)
 
 /*
  * Stop what the user may have left running: no interrupts, no DMA, a
- * reset where the
- * function has one, and the config state the device had at bind.  With
+ * reset where the function has one, and the config state the device had
+ * at bind.  With
  * @dev_locked the caller holds the device lock (remove); otherwise the
  * reset only happens if the lock is free, as a remove holding it is about
  * to end everything anyway.
@@ -212,6 +212,9 @@ static int ifd2_bind(struct ifd2_pci_file *df, void __user *uarg)
 		iommufd2_ctx_put(ctx);
 		return PTR_ERR(idev);
 	}
+	/* Set before the file is the owner: others read them through it. */
+	df->ctx = ctx;
+	df->idev = idev;
 	rc = ifd2_pci_take(df);
 	if (!rc && copy_to_user(uarg +
 				offsetof(struct vfio_device_bind_iommufd,
@@ -219,12 +222,12 @@ static int ifd2_bind(struct ifd2_pci_file *df, void __user *uarg)
 		rc = -EFAULT;
 	if (rc) {
 		ifd2_pci_untake(df->state);
+		df->ctx = NULL;
+		df->idev = NULL;
 		iommufd2_device_unbind(idev);
 		iommufd2_ctx_put(ctx);
 		return rc;
 	}
-	df->ctx = ctx;
-	df->idev = idev;
 	return 0;
 }
 
@@ -636,6 +639,12 @@ static long ifd2_pci_ioctl(struct file *file, unsigned int cmd,
 		break;
 	case VFIO_DEVICE_SET_IRQS:
 		rc = ifd2_set_irqs(state, uarg);
+		break;
+	case VFIO_DEVICE_GET_PCI_HOT_RESET_INFO:
+		rc = ifd2_hot_reset_info(df, uarg);
+		break;
+	case VFIO_DEVICE_PCI_HOT_RESET:
+		rc = ifd2_hot_reset(df, uarg);
 		break;
 	case VFIO_DEVICE_FEATURE:
 		rc = ifd2_feature(df, uarg);

@@ -168,6 +168,10 @@ ssize_t ifd2_cfg_rw(struct ifd2_pci *state, char __user *ubuf, size_t count,
 		    u64 pos, bool write);
 u16 ifd2_cfg_command(struct ifd2_pci *state);
 
+struct ifd2_pci *ifd2_pci_state_of(struct pci_dev *pdev);
+int ifd2_hot_reset_info(struct ifd2_pci_file *df, void __user *uarg);
+int ifd2_hot_reset(struct ifd2_pci_file *df, void __user *uarg);
+
 void ifd2_irq_init(struct ifd2_pci *state);
 int ifd2_irq_info(struct ifd2_pci *state, void __user *uarg);
 int ifd2_set_irqs(struct ifd2_pci *state, void __user *uarg);

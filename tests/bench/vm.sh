@@ -77,8 +77,12 @@ machine_args() {
 		# pci_pasid_table_setup() skips aliases of other devices.)
 		iommu=$vtd
 		KERNEL_ARGS="intel_iommu=on"
+		# An edu behind a PCIe root port: a bus the PCI core can
+		# reset (hot reset), unlike the root bus.
 		devices="-device iommu-testdev,addr=0x5.0,multifunction=on
-			-device iommu-testdev,addr=0x5.1 -device igb"
+			-device iommu-testdev,addr=0x5.1 -device igb
+			-device pcie-root-port,id=rp1,chassis=1
+			-device edu,bus=rp1,dma_mask=0xffffffffffffffff"
 		MACHINE_TESTS="group devices msi_isolation" ;;
 	*)	die "unknown machine variant '$1' (known: $ALL_MACHINES)" ;;
 	esac

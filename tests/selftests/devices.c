@@ -743,6 +743,87 @@ TEST(edu_dma_both_directions)
 	dev_teardown(&d);
 }
 
+static int hot_reset_info(int devfd, struct vfio_pci_hot_reset_info *info,
+			  __u32 argsz)
+{
+	memset(info, 0, argsz);
+	info->argsz = argsz;
+	return ifd2_ioctl(devfd, VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, info);
+}
+
+static int hot_reset(int devfd, __u32 flags, __u32 count)
+{
+	struct vfio_pci_hot_reset r = {
+		.argsz = sizeof(r),
+		.flags = flags,
+		.count = count,
+	};
+
+	return ifd2_ioctl(devfd, VFIO_DEVICE_PCI_HOT_RESET, &r);
+}
+
+/*
+ * Hot reset in the cdev convention.  On the root bus (no bridge to reset)
+ * both ioctls are ENODEV, as vfio-pci; behind a port the info lists the
+ * device by its devid, all owned, the reset works and DMA still lands.
+ */
+TEST(edu_hot_reset)
+{
+	struct {
+		struct vfio_pci_hot_reset_info hdr;
+		struct vfio_pci_dependent_device dev[8];
+	} info;
+	struct dev_ctx d;
+	__u64 gpa, iova = TEST_IOVA;
+	unsigned char *buf;
+	__u32 ioas, pt;
+	int rc = dev_setup(&d, EDU_ID), i;
+
+	if (rc == -1)
+		SKIP(return, "no edu device on this machine");
+	ASSERT_EQ(0, rc);
+	EXPECT_EQ(EINVAL, hot_reset_info(d.devfd, &info.hdr, 8));
+	if (!strncmp(d.bdf, "0000:00:", 8)) {
+		EXPECT_EQ(ENODEV, hot_reset_info(d.devfd, &info.hdr,
+						 sizeof(info)));
+		EXPECT_EQ(ENODEV, hot_reset(d.devfd, 0, 0));
+		dev_teardown(&d);
+		return;
+	}
+	/* Too small for the list: ENOSPC and the count. */
+	EXPECT_EQ(ENOSPC, hot_reset_info(d.devfd, &info.hdr,
+					 sizeof(info.hdr)));
+	EXPECT_EQ(1, info.hdr.count);
+	ASSERT_EQ(0, hot_reset_info(d.devfd, &info.hdr, sizeof(info)));
+	ASSERT_EQ(1, info.hdr.count);
+	EXPECT_EQ(VFIO_PCI_HOT_RESET_FLAG_DEV_ID |
+		  VFIO_PCI_HOT_RESET_FLAG_DEV_ID_OWNED, info.hdr.flags);
+	EXPECT_EQ(d.devid, info.dev[0].devid);
+	/* Group fds or flags are not the cdev convention. */
+	EXPECT_EQ(EINVAL, hot_reset(d.devfd, 0, 1));
+	EXPECT_EQ(EINVAL, hot_reset(d.devfd, 1, 0));
+
+	ASSERT_EQ(0, ifd2_ioas_alloc(d.iommufd, &ioas));
+	buf = (unsigned char *)ifd2_dma_page(&gpa);
+	ASSERT_NE(NULL, buf);
+	ASSERT_EQ(0, map_fixed(d.iommufd, ioas, buf, PAGE, iova));
+	pt = ioas;
+	ASSERT_EQ(0, ifd2_dev_attach(d.devfd, &pt));
+	ASSERT_EQ(0, hot_reset(d.devfd, 0, 0));
+	/* The bus reset restored the config: DMA to RAM still lands. */
+	for (i = 0; i < 64; i++)
+		buf[i] = i;
+	ASSERT_EQ(0, edu_dma(d.bar, iova, EDU_BUF, 64, 0));
+	memset(buf, 0, 64);
+	ASSERT_EQ(0, edu_dma(d.bar, EDU_BUF, iova + 1024, 64,
+			     EDU_CMD_TO_RAM));
+	for (i = 0; i < 64; i++)
+		if (buf[1024 + i] != i)
+			break;
+	EXPECT_EQ(64, i);
+	dev_teardown(&d);
+}
+
 /* edu's interrupt registers. */
 #define EDU_IRQ_STATUS	0x24
 #define EDU_IRQ_RAISE	0x60
