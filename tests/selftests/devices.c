@@ -8,6 +8,8 @@
 #include <poll.h>
 #include <pthread.h>
 #include <sys/eventfd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <signal.h>
 #include <stddef.h>
 
@@ -969,6 +971,144 @@ TEST(edu_interrupts)
 	/* Closing with INTx set up tears it down (unload checks it). */
 	dev_teardown(&d);
 	close(efd);
+}
+
+/* The offset of capability @id in @bdf's config space (sysfs), or 0. */
+static int sysfs_find_cap(const char *bdf, int id)
+{
+	int pos = sysfs_config32(bdf, 0x34) & 0xff, n;
+
+	for (n = 0; pos && n < 48; n++) {
+		__u32 hdr = sysfs_config32(bdf, pos & ~3);
+
+		hdr >>= (pos & 3) * 8;
+		if ((hdr & 0xff) == id)
+			return pos;
+		pos = (hdr >> 8) & 0xfc;
+	}
+	return 0;
+}
+
+/*
+ * Closing the file with MSI enabled and bus mastering on leaves the
+ * device with neither; the next opener enables MSI again.
+ */
+TEST(edu_close_quiesces)
+{
+	struct dev_ctx d;
+	int rc = dev_setup(&d, EDU_ID), efd, msi;
+
+	if (rc == -1)
+		SKIP(return, "no edu device on this machine");
+	ASSERT_EQ(0, rc);
+	msi = sysfs_find_cap(d.bdf, 0x05);
+	ASSERT_NE(0, msi);
+	efd = eventfd(0, EFD_NONBLOCK);
+	ASSERT_LE(0, efd);
+	ASSERT_EQ(0, set_trigger(d.devfd, VFIO_PCI_MSI_IRQ_INDEX, efd));
+	EXPECT_EQ(1, (sysfs_config32(d.bdf, msi) >> 16) & 1);
+	EXPECT_EQ(CMD_MASTER, sysfs_command(d.bdf) & CMD_MASTER);
+	dev_teardown(&d);
+	EXPECT_EQ(0, (sysfs_config32(d.bdf, msi) >> 16) & 1);
+	EXPECT_EQ(0, sysfs_command(d.bdf) & CMD_MASTER);
+
+	ASSERT_EQ(0, dev_setup(&d, EDU_ID));
+	ASSERT_EQ(0, set_trigger(d.devfd, VFIO_PCI_MSI_IRQ_INDEX, efd));
+	d.bar[EDU_IRQ_RAISE / 4] = 1;
+	EXPECT_EQ(1, fired(efd, 2000));
+	d.bar[EDU_IRQ_ACK / 4] = 1;
+	dev_teardown(&d);
+	close(efd);
+}
+
+#define NOBODY 65534
+
+/* Make a device node and /dev/iommufd2 usable by anyone; old modes out. */
+static int open_up(const char *node, mode_t *node_mode, mode_t *ctl_mode)
+{
+	struct stat st;
+
+	if (stat(node, &st))
+		return -1;
+	*node_mode = st.st_mode & 07777;
+	if (stat("/dev/iommufd2", &st))
+		return -1;
+	*ctl_mode = st.st_mode & 07777;
+	return chmod(node, 0666) || chmod("/dev/iommufd2", 0666);
+}
+
+/*
+ * As user nobody, given the node: nothing reaches the device before the
+ * bind (mmap, region reads, config, interrupts all EINVAL); after it the
+ * BAR maps and the config space reads.  Exit code: the failed step.
+ */
+static int nobody_steps(const char *node)
+{
+	struct vfio_device_info info = { .argsz = sizeof(info) };
+	__u32 v;
+	void *p;
+	int fd, devfd, efd;
+
+	if (setgid(NOBODY) || setuid(NOBODY))
+		return 1;
+	fd = ifd2_open();
+	devfd = open(node, O_RDWR | O_CLOEXEC);
+	if (fd < 0 || devfd < 0)
+		return 2;
+	p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, devfd, 0);
+	if (p != MAP_FAILED || errno != EINVAL)
+		return 3;
+	if (pread(devfd, &v, 4, 0) != -1 || errno != EINVAL)
+		return 4;
+	if (pread(devfd, &v, 4, CFG_OFF) != -1 || errno != EINVAL)
+		return 5;
+	if (pwrite(devfd, &v, 4, CFG_OFF + 4) != -1 || errno != EINVAL)
+		return 6;
+	efd = eventfd(0, 0);
+	if (set_trigger(devfd, VFIO_PCI_INTX_IRQ_INDEX, efd) != EINVAL)
+		return 7;
+	if (ifd2_ioctl(devfd, VFIO_DEVICE_RESET, NULL) != EINVAL ||
+	    ifd2_ioctl(devfd, VFIO_DEVICE_GET_INFO, &info) != EINVAL)
+		return 8;
+	if (ifd2_dev_bind(devfd, fd, NULL))
+		return 9;
+	p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, devfd, 0);
+	if (p == MAP_FAILED || pread(devfd, &v, 4, CFG_OFF) != 4)
+		return 10;
+	return 0;
+}
+
+TEST(unprivileged_opener_reaches_nothing_before_bind)
+{
+	char bdf[256], node[300], path[300];
+	mode_t node_mode, ctl_mode;
+	struct dirent *e;
+	int status;
+	pid_t pid;
+	DIR *dir;
+
+	if (ifd2_find_pci(TESTDEV_ID, bdf, sizeof(bdf)))
+		SKIP(return, "no iommu-testdev on this machine");
+	ASSERT_EQ(0, ifd2_pci_bind_driver(bdf));
+	snprintf(path, sizeof(path), IFD2_SYSFS_PCI "/%s/iommufd2-dev", bdf);
+	dir = opendir(path);
+	ASSERT_NE(NULL, dir);
+	while ((e = readdir(dir)) && e->d_name[0] == '.')
+		;
+	ASSERT_NE(NULL, e);
+	snprintf(node, sizeof(node), "/dev/iommufd2-dev/%s", e->d_name);
+	closedir(dir);
+	ASSERT_EQ(0, open_up(node, &node_mode, &ctl_mode));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid)
+		_exit(nobody_steps(node));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	chmod(node, node_mode);
+	chmod("/dev/iommufd2", ctl_mode);
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	EXPECT_EQ(0, ifd2_counter("device"));
 }
 
 TEST_HARNESS_MAIN
