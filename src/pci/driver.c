@@ -7,6 +7,13 @@
  *   echo $BDF > /sys/bus/pci/drivers_probe
  *
  * and its node is named in /sys/bus/pci/devices/$BDF/iommufd2-dev/.
+ *
+ * With alias_vfio=1 the nodes take VFIO cdev's names instead: class
+ * "vfio-dev", /sys/bus/pci/devices/$BDF/vfio-dev/vfioN and
+ * /dev/vfio/devices/vfioN, where unmodified VFIO tooling looks.  That is
+ * for kernels whose VFIO has no device cdev (Debian's): where upstream's
+ * vfio is loaded with cdev support the class exists and the module
+ * refuses to load with the alias (EEXIST).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -20,6 +27,11 @@
 
 #define IFD2_PCI_MINORS	256
 
+static bool alias_vfio;
+module_param(alias_vfio, bool, 0444);
+MODULE_PARM_DESC(alias_vfio,
+		 "Name device nodes as VFIO's cdev does (vfio-dev/vfioN, /dev/vfio/devices/vfioN), for kernels without VFIO cdev");
+
 static dev_t ifd2_pci_devt;
 static DEFINE_IDA(ifd2_pci_minors);
 
@@ -28,10 +40,23 @@ static char *ifd2_pci_devnode(const struct device *dev, umode_t *mode)
 	return kasprintf(GFP_KERNEL, "iommufd2-dev/%s", dev_name(dev));
 }
 
+static char *ifd2_vfio_devnode(const struct device *dev, umode_t *mode)
+{
+	return kasprintf(GFP_KERNEL, "vfio/devices/%s", dev_name(dev));
+}
+
 static const struct class ifd2_pci_class = {
 	.name = "iommufd2-dev",
 	.devnode = ifd2_pci_devnode,
 };
+
+static const struct class ifd2_vfio_class = {
+	.name = "vfio-dev",
+	.devnode = ifd2_vfio_devnode,
+};
+
+/* The class in use, chosen by alias_vfio at load. */
+static const struct class *ifd2_class;
 
 /* The last reference to the class device frees everything. */
 static void ifd2_pci_release(struct device *dev)
@@ -39,6 +64,7 @@ static void ifd2_pci_release(struct device *dev)
 	struct ifd2_pci *state = container_of(dev, struct ifd2_pci, dev);
 
 	ida_free(&ifd2_pci_minors, MINOR(dev->devt));
+	ifd2_cfg_free(state);
 	mutex_destroy(&state->lock);
 	kfree(state);
 }
@@ -69,13 +95,17 @@ static int ifd2_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	init_rwsem(&state->memory_lock);
 	INIT_LIST_HEAD(&state->files);
 	state->pdev = pdev;
+	ifd2_irq_init(state);
 
 	device_initialize(&state->dev);
-	state->dev.class = &ifd2_pci_class;
+	state->dev.class = ifd2_class;
 	state->dev.parent = &pdev->dev;
 	state->dev.devt = MKDEV(MAJOR(ifd2_pci_devt), minor);
 	state->dev.release = ifd2_pci_release;
-	rc = dev_set_name(&state->dev, "dev%d", minor);
+	rc = dev_set_name(&state->dev, alias_vfio ? "vfio%d" : "dev%d", minor);
+	if (rc)
+		goto out_put;
+	rc = ifd2_cfg_setup(state);
 	if (rc)
 		goto out_put;
 	cdev_init(&state->cdev, &ifd2_pci_fops);
@@ -84,7 +114,8 @@ static int ifd2_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	if (rc)
 		goto out_put;
 
-	pci_set_master(pdev);
+	/* No bus mastering until a file is bound (pci_cdev.h). */
+	pci_clear_master(pdev);
 	pci_set_drvdata(pdev, state);
 	return 0;
 
@@ -95,30 +126,31 @@ out_put:
 
 /*
  * The PCI device is going (driver unbind or hot removal): no new opens,
- * every bound file loses its iommufd2 binding (DMA stops, ownership goes
- * back to the kernel), BAR mappings are zapped, and later ioctls see
- * ENODEV.  The state's memory stays until the last file closes.
+ * the bound file loses its BAR mappings and then its iommufd2 binding (the
+ * device is quiesced before ownership goes back to the kernel), and later
+ * ioctls see ENODEV.  The state's memory stays until the last file closes.
+ * The driver core holds the device lock here.
  */
 static void ifd2_pci_remove(struct pci_dev *pdev)
 {
 	struct ifd2_pci *state = pci_get_drvdata(pdev);
 	struct ifd2_pci_file *df;
+	unsigned int i;
 
 	cdev_device_del(&state->cdev, &state->dev);
 
 	mutex_lock(&state->lock);
+	/* The user learns it is losing the device (REQ), then loses it. */
+	ifd2_irq_request(state);
 	list_for_each_entry(df, &state->files, link)
-		ifd2_pci_file_unbind(df);
-	/*
-	 * Unbinding takes iommufd2's locks, which nest mmap_lock: only the
-	 * BAR teardown happens under memory_lock, which mmap takes inside
-	 * mmap_lock.
-	 */
+		ifd2_pci_file_unbind(df, true);
+	/* Only a bound file could map BARs, and unbind zapped its mappings. */
 	down_write(&state->memory_lock);
-	list_for_each_entry(df, &state->files, link)
-		unmap_mapping_range(df->file->f_mapping, 0, 0, true);
 	state->pdev = NULL;
 	up_write(&state->memory_lock);
+	for (i = 0; i < PCI_STD_NUM_BARS; i++)
+		if (state->bar_io[i])
+			pci_iounmap(pdev, state->bar_io[i]);
 	mutex_unlock(&state->lock);
 
 	pci_clear_master(pdev);
@@ -126,10 +158,44 @@ static void ifd2_pci_remove(struct pci_dev *pdev)
 	put_device(&state->dev);
 }
 
+/* An AER error: the bound user hears of it through its ERR eventfd. */
+static pci_ers_result_t ifd2_pci_error_detected(struct pci_dev *pdev,
+						pci_channel_state_t error)
+{
+	struct ifd2_pci *state = pci_get_drvdata(pdev);
+
+	mutex_lock(&state->lock);
+	if (state->owner)
+		ifd2_irq_error(state);
+	mutex_unlock(&state->lock);
+	return PCI_ERS_RESULT_CAN_RECOVER;
+}
+
+static const struct pci_error_handlers ifd2_pci_err_handlers = {
+	.error_detected = ifd2_pci_error_detected,
+};
+
+static struct pci_driver ifd2_pci_driver;
+
+/**
+ * ifd2_pci_state_of() - our state of a PCI device bound to iommufd2_pci
+ * @pdev: any PCI device; the caller holds its device lock
+ *
+ * Return: the state, or NULL if another driver (or none) has @pdev.
+ */
+struct ifd2_pci *ifd2_pci_state_of(struct pci_dev *pdev)
+{
+	device_lock_assert(&pdev->dev);
+	if (pdev->dev.driver != &ifd2_pci_driver.driver)
+		return NULL;
+	return pci_get_drvdata(pdev);
+}
+
 static struct pci_driver ifd2_pci_driver = {
 	.name = KBUILD_MODNAME,
 	.probe = ifd2_pci_probe,
 	.remove = ifd2_pci_remove,
+	.err_handler = &ifd2_pci_err_handlers,
 	/* DMA ownership moves to the iommufd2 context on bind. */
 	.driver_managed_dma = true,
 };
@@ -142,7 +208,8 @@ static int __init ifd2_pci_init(void)
 				 "iommufd2-dev");
 	if (rc)
 		return rc;
-	rc = class_register(&ifd2_pci_class);
+	ifd2_class = alias_vfio ? &ifd2_vfio_class : &ifd2_pci_class;
+	rc = class_register(ifd2_class);
 	if (rc)
 		goto out_chrdev;
 	rc = pci_register_driver(&ifd2_pci_driver);
@@ -151,7 +218,7 @@ static int __init ifd2_pci_init(void)
 	return 0;
 
 out_class:
-	class_unregister(&ifd2_pci_class);
+	class_unregister(ifd2_class);
 out_chrdev:
 	unregister_chrdev_region(ifd2_pci_devt, IFD2_PCI_MINORS);
 	return rc;
@@ -160,7 +227,7 @@ out_chrdev:
 static void __exit ifd2_pci_exit(void)
 {
 	pci_unregister_driver(&ifd2_pci_driver);
-	class_unregister(&ifd2_pci_class);
+	class_unregister(ifd2_class);
 	unregister_chrdev_region(ifd2_pci_devt, IFD2_PCI_MINORS);
 }
 

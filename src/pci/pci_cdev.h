@@ -18,8 +18,21 @@
  *
  * mmap runs under the caller's mmap_lock, while ioctls copy user memory
  * (which may take mmap_lock) under @lock, so mmap must not take @lock: it
- * reads @pdev under @memory_lock instead, which remove also takes (inside
- * @lock) to clear @pdev and zap the BAR mappings.
+ * reads @pdev and @owner under @memory_lock instead, which bind, unbind
+ * and remove also take (inside @lock) to change them and zap the BAR
+ * mappings.
+ *
+ * Device access (VFIO's model).  Nothing reaches the device through a
+ * file before that file is bound: the bind claims DMA ownership for the
+ * iommufd2 context (the device sits in a blocking domain until attached),
+ * and only then are ioctls other than the bind, region access and mmap
+ * served.  One file at a time is bound (@owner); a second bind answers
+ * EINVAL, as upstream's cdev does for a device that is already open.  Bus
+ * mastering is off while no file is bound.  When the binding ends (close,
+ * driver unbind, hot removal) the device is quiesced before its DMA
+ * ownership goes back to the kernel: BAR mappings zapped, bus mastering
+ * cleared, interrupts torn down, a function reset where the device has
+ * one, and the config state saved at bind restored.
  */
 #ifndef IOMMUFD2_PCI_CDEV_H
 #define IOMMUFD2_PCI_CDEV_H
@@ -31,20 +44,67 @@
 #include <linux/pci.h>
 #include <linux/refcount.h>
 #include <linux/rwsem.h>
+#include <linux/spinlock.h>
 #include <linux/xarray.h>
 
+struct eventfd_ctx;
 struct ifd_ctx;
 struct ifd_device;
+
+/**
+ * struct ifd2_irq_vec - one interrupt vector a user set up (irq.c)
+ * @irq: its Linux IRQ
+ * @trigger: the eventfd it signals, NULL if none
+ * @name: its name in /proc/interrupts
+ */
+struct ifd2_irq_vec {
+	int irq;
+	struct eventfd_ctx *trigger;
+	char *name;
+};
+
+/**
+ * struct ifd2_vcfg - the virtual config space (config.c)
+ * @size: bytes of config space
+ * @val: the shadow
+ * @rvirt: per byte, bits read from @val
+ * @wvirt: per byte, bits a write stores in @val
+ * @whw: per byte, bits a write sends to the device
+ */
+struct ifd2_vcfg {
+	unsigned int size;
+	u8 *val;
+	u8 *rvirt;
+	u8 *wvirt;
+	u8 *whw;
+};
 
 /**
  * struct ifd2_pci - one PCI device bound to iommufd2_pci
  * @dev: the class device (iommufd2-devN), child of the PCI device
  * @cdev: its character device
  * @live: registration plus open files; zero once the device is gone
- * @lock: protects @pdev and @files
- * @memory_lock: protects @pdev for mmap
+ * @lock: protects @pdev, @owner, @saved and @files
+ * @memory_lock: protects @pdev and @owner for mmap
  * @pdev: the PCI device, NULL after remove
+ * @owner: the bound file, if any
+ * @saved: the device's config state when @owner bound
  * @files: open files (struct ifd2_pci_file)
+ * @cfg: the virtual config space, under @lock
+ * @bar_low: each BAR's low (type) bits as the device has them
+ * @bar_io: kernel mappings of the BARs, made on first region access
+ * @msi_qmax: MSI vectors the device supports, 0 without MSI
+ * @msix_count: MSI-X table entries, 0 without MSI-X
+ * @msix_bar: the BAR holding the MSI-X table
+ * @msix_offset: its offset in that BAR
+ * @irq_lock: protects @intx_masked against the INTx handler
+ * @irq_type: the VFIO IRQ index in use (INTx, MSI, MSI-X) or
+ *	VFIO_PCI_NUM_IRQS for none, under @lock
+ * @vecs: its vectors, under @lock
+ * @nvecs: how many
+ * @intx_masked: INTx is masked (by its handler or the user)
+ * @err_trigger: eventfd for AER errors, under @lock
+ * @req_trigger: eventfd for a request to give the device back, under @lock
  */
 struct ifd2_pci {
 	struct device dev;
@@ -53,7 +113,23 @@ struct ifd2_pci {
 	struct mutex lock;	/* see above */
 	struct rw_semaphore memory_lock;
 	struct pci_dev *pdev;
+	struct ifd2_pci_file *owner;
+	struct pci_saved_state *saved;
 	struct list_head files;
+	struct ifd2_vcfg cfg;
+	u32 bar_low[PCI_STD_NUM_BARS];
+	void __iomem *bar_io[PCI_STD_NUM_BARS];
+	unsigned int msi_qmax;
+	unsigned int msix_count;
+	unsigned int msix_bar;
+	u32 msix_offset;
+	spinlock_t irq_lock;	/* see above */
+	unsigned int irq_type;
+	struct ifd2_irq_vec *vecs;
+	unsigned int nvecs;
+	bool intx_masked;
+	struct eventfd_ctx *err_trigger;
+	struct eventfd_ctx *req_trigger;
 };
 
 /**
@@ -83,6 +159,24 @@ static inline void ifd2_pci_put_live(struct ifd2_pci *state)
 		dev_dbg(&state->dev, "last user gone\n");
 }
 
-void ifd2_pci_file_unbind(struct ifd2_pci_file *df);
+void ifd2_pci_file_unbind(struct ifd2_pci_file *df, bool dev_locked);
+
+int ifd2_cfg_setup(struct ifd2_pci *state);
+void ifd2_cfg_free(struct ifd2_pci *state);
+int ifd2_cfg_load(struct ifd2_pci *state);
+ssize_t ifd2_cfg_rw(struct ifd2_pci *state, char __user *ubuf, size_t count,
+		    u64 pos, bool write);
+u16 ifd2_cfg_command(struct ifd2_pci *state);
+
+struct ifd2_pci *ifd2_pci_state_of(struct pci_dev *pdev);
+int ifd2_hot_reset_info(struct ifd2_pci_file *df, void __user *uarg);
+int ifd2_hot_reset(struct ifd2_pci_file *df, void __user *uarg);
+
+void ifd2_irq_init(struct ifd2_pci *state);
+int ifd2_irq_info(struct ifd2_pci *state, void __user *uarg);
+int ifd2_set_irqs(struct ifd2_pci *state, void __user *uarg);
+void ifd2_irq_teardown(struct ifd2_pci *state);
+void ifd2_irq_request(struct ifd2_pci *state);
+void ifd2_irq_error(struct ifd2_pci *state);
 
 #endif /* IOMMUFD2_PCI_CDEV_H */

@@ -100,7 +100,7 @@ root_kernel_pkgversion() { kernel_field 3 "$@"; }
 root_kernel_series() { kernel_field 4 "$@"; }
 
 # Machine variants, in the order `check` runs them.
-ALL_MACHINES="vtd vtd-fs virtio vtd-group"
+ALL_MACHINES="vtd vtd-fs virtio vtd-group amd"
 
 # The dkms package version, from dkms.conf.
 dkms_version() {

@@ -10,7 +10,9 @@
 #             project's; "baseline": upstream's iommufd selftests against
 #             the kernel's own /dev/iommu; "differential": diff_run between
 #             upstream and iommufd2; "upstream": upstream's selftests
-#             against /dev/iommufd2; default: ours and upstream on vtd,
+#             against /dev/iommufd2; "vfio": upstream's VFIO selftests
+#             on the igb through iommufd2_pci (alias_vfio) and
+#             /dev/iommufd2; default: ours, upstream and vfio on vtd,
 #             ours elsewhere; IOMMUFD2_TESTS="races core" narrows
 #             "ours" to those test programs), then unloads the modules
 #      shell  gives an interactive shell on this terminal
@@ -45,8 +47,9 @@ machine_args() {
 	KERNEL_ARGS=
 	MODULE_ARGS=
 	MACHINE_TESTS=
+	# igb (82576) is the device of upstream's VFIO selftests.
 	local devices="-device iommu-testdev
-		-device edu,dma_mask=0xffffffffffffffff"
+		-device edu,dma_mask=0xffffffffffffffff -device igb"
 	case $1 in
 	vtd)	# Intel VT-d, second-stage (default) page tables
 		iommu=$vtd
@@ -61,6 +64,11 @@ machine_args() {
 		iommu="-device virtio-iommu-pci"
 		GUEST_MODULES="virtio-iommu"
 		MODULE_ARGS="allow_unsafe_interrupts=1" ;;
+	amd)	# AMD-Vi (QEMU's amd-iommu with DMA remapping).  QEMU's
+		# model gives no interrupt remapping here, so, as on virtio,
+		# binding a PCI device needs allow_unsafe_interrupts.
+		iommu="-device amd-iommu,dma-remap=on"
+		MODULE_ARGS="allow_unsafe_interrupts=1" ;;
 	vtd-group) # VT-d with two testdevs as functions 0 and 1 of one
 		# multifunction slot without ACS: one IOMMU group of two
 		# devices, each with its own requester ID.  (Behind a
@@ -69,8 +77,12 @@ machine_args() {
 		# pci_pasid_table_setup() skips aliases of other devices.)
 		iommu=$vtd
 		KERNEL_ARGS="intel_iommu=on"
+		# An edu behind a PCIe root port: a bus the PCI core can
+		# reset (hot reset), unlike the root bus.
 		devices="-device iommu-testdev,addr=0x5.0,multifunction=on
-			-device iommu-testdev,addr=0x5.1"
+			-device iommu-testdev,addr=0x5.1 -device igb
+			-device pcie-root-port,id=rp1,chassis=1
+			-device edu,bus=rp1,dma_mask=0xffffffffffffffff"
 		MACHINE_TESTS="group devices msi_isolation" ;;
 	*)	die "unknown machine variant '$1' (known: $ALL_MACHINES)" ;;
 	esac
@@ -80,13 +92,14 @@ machine_args() {
 		-device iommu-testdev"
 }
 
-# Upstream's selftests drive the mock IOMMU only: one machine runs them.
+# Upstream's iommufd selftests drive the mock IOMMU only: one machine runs
+# them.  Upstream's VFIO selftests ("vfio") drive the igb.
 default_suites() {
-	if [ "$1" = vtd ]; then
-		echo "ours upstream"
-	else
-		echo ours
-	fi
+	case $1 in
+	vtd)	echo "ours upstream vfio" ;;
+	amd)	echo "ours vfio" ;;
+	*)	echo ours ;;
+	esac
 }
 
 # Copy a module out of the root, decompressed (busybox insmod wants plain).
@@ -136,8 +149,10 @@ pack_initramfs() {
 	done
 
 	cp "$BUILD"/guest/tests/* "$dir/tests/" 2>/dev/null
-	mkdir -p "$dir/upstream" "$dir/upstream-own" "$dir/differential"
+	mkdir -p "$dir/upstream" "$dir/upstream-own" "$dir/differential" \
+		"$dir/vfio"
 	cp "$BUILD"/guest/upstream/* "$dir/upstream/" 2>/dev/null
+	cp "$BUILD"/guest/vfio/* "$dir/vfio/" 2>/dev/null
 	# An older kernel's own upstream selftests, where they built.
 	[ "$KTAG" != backports ] &&
 		cp "$(kernel_build_dir guest)"/upstream/* "$dir/upstream-own/" \

@@ -83,6 +83,8 @@ int main(void)
 	if (fd < 0 || devfd < 0)
 		return 1;
 	step("VFIO_DEVICE_BIND_IOMMUFD", !ifd2_dev_bind(devfd, fd, &devid));
+	step("bus mastering on through the config region",
+	     !ifd2_pci_enable_master(devfd));
 	printf("    %s is device %u in the context\n", bdf, devid);
 
 	step("IOMMU_IOAS_ALLOC x2", !ifd2_ioas_alloc(fd, &ioas_a) &&

@@ -161,8 +161,8 @@ static inline int ifd2_pci_open(const char *bdf)
 }
 
 /*
- * Let the device master the bus through its VFIO config region, where it
- * has one (vfio-pci; iommufd2_pci enables bus mastering itself).
+ * Let the device master the bus through its VFIO config region, as a VFIO
+ * user must (vfio-pci and iommufd2_pci leave it off at bind).
  */
 static inline int ifd2_pci_enable_master(int devfd)
 {
