@@ -16,21 +16,24 @@ kdir=$1
 out=$2
 
 # name|header|body: a function that compiles only if the feature exists.
+# Bodies must build without a warning: kernels with CONFIG_WERROR (the
+# bench's reference kernel) make every warning an error, and the control
+# probe then fails the build rather than report everything missing.
 # CONTROL must build on every kernel: it proves the harness works.
 probes='
-CONTROL|linux/iommu.h|bool f(struct device *d) { return device_iommu_capable(d, IOMMU_CAP_CACHE_COHERENCY); }
-FOLIO_ADD_PINS|linux/mm.h|int f(struct folio *x) { return folio_add_pins(x, 2); }
-IOMMU_PAGING_DOMAIN_ALLOC_FLAGS|linux/iommu.h|struct iommu_domain *f(struct device *d) { return iommu_paging_domain_alloc_flags(d, 0); }
-OPS_DOMAIN_ALLOC_PAGING_FLAGS|linux/iommu.h|size_t f(void) { return offsetof(struct iommu_ops, domain_alloc_paging_flags); }
-OPS_DOMAIN_ALLOC_NESTED|linux/iommu.h|size_t f(void) { return offsetof(struct iommu_ops, domain_alloc_nested); }
-IOMMU_CAP_PCI_ATS_SUPPORTED|linux/iommu.h|int f(void) { return IOMMU_CAP_PCI_ATS_SUPPORTED; }
-KERNEL_HWPT_ALLOC_PASID|linux/iommu.h|int f(void) { return IOMMU_HWPT_ALLOC_PASID; }
-DMA_BUF_INVALIDATE_MAPPINGS|linux/dma-buf.h|void f(struct dma_buf *b) { dma_buf_invalidate_mappings(b); }
-DMA_BUF_OPS_INVALIDATE_MAPPINGS|linux/dma-buf.h|size_t f(void) { return offsetof(struct dma_buf_attach_ops, invalidate_mappings); }
-ATTACH_DEV_OLD|linux/iommu.h|int f(struct iommu_domain *d, struct device *v) { return d->ops->attach_dev(d, v, NULL); }
-OPS_REMOVE_DEV_PASID|linux/iommu.h|size_t f(void) { return offsetof(struct iommu_ops, remove_dev_pasid); }
+CONTROL|linux/iommu.h|static __maybe_unused bool f(struct device *d) { return device_iommu_capable(d, IOMMU_CAP_CACHE_COHERENCY); }
+FOLIO_ADD_PINS|linux/mm.h|static __maybe_unused int f(struct folio *x) { return folio_add_pins(x, 2); }
+IOMMU_PAGING_DOMAIN_ALLOC_FLAGS|linux/iommu.h|static __maybe_unused struct iommu_domain *f(struct device *d) { return iommu_paging_domain_alloc_flags(d, 0); }
+OPS_DOMAIN_ALLOC_PAGING_FLAGS|linux/iommu.h|static __maybe_unused size_t f(void) { return offsetof(struct iommu_ops, domain_alloc_paging_flags); }
+OPS_DOMAIN_ALLOC_NESTED|linux/iommu.h|static __maybe_unused size_t f(void) { return offsetof(struct iommu_ops, domain_alloc_nested); }
+IOMMU_CAP_PCI_ATS_SUPPORTED|linux/iommu.h|static __maybe_unused int f(void) { return IOMMU_CAP_PCI_ATS_SUPPORTED; }
+KERNEL_HWPT_ALLOC_PASID|linux/iommu.h|static __maybe_unused int f(void) { return IOMMU_HWPT_ALLOC_PASID; }
+DMA_BUF_INVALIDATE_MAPPINGS|linux/dma-buf.h|static __maybe_unused void f(struct dma_buf *b) { dma_buf_invalidate_mappings(b); }
+DMA_BUF_OPS_INVALIDATE_MAPPINGS|linux/dma-buf.h|static __maybe_unused size_t f(void) { return offsetof(struct dma_buf_attach_ops, invalidate_mappings); }
+ATTACH_DEV_OLD|linux/iommu.h|static __maybe_unused int f(struct iommu_domain *d, struct device *v) { return d->ops->attach_dev(d, v, NULL); }
+OPS_REMOVE_DEV_PASID|linux/iommu.h|static __maybe_unused size_t f(void) { return offsetof(struct iommu_ops, remove_dev_pasid); }
 MODULE_NS_UNQUOTED|linux/module.h|MODULE_IMPORT_NS(DMA_BUF);
-VFIO_ATTACH_PASID|linux/vfio.h|size_t f(void) { return offsetof(struct vfio_device_attach_iommufd_pt, pasid); }
+VFIO_ATTACH_PASID|linux/vfio.h|static __maybe_unused size_t f(void) { return offsetof(struct vfio_device_attach_iommufd_pt, pasid); }
 '
 # Exported symbols whose prototypes live in unshipped headers.
 symbols='

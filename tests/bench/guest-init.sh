@@ -69,12 +69,35 @@ upstream_dev() {
 # cdev's names (alias_vfio) so they find the igb where they look, and
 # /dev/iommu made ours.  Each program runs in iommufd mode on the igb;
 # the module is loaded as before afterwards.
-vfio_suites() {
-	bdf=
+# The igb's address, empty without one.
+igb_bdf() {
 	for d in /sys/bus/pci/devices/*; do
-		[ "$(cat $d/vendor) $(cat $d/device)" = "0x8086 0x10c9" ] &&
-			bdf=${d##*/} && break
+		if [ "$(cat $d/vendor) $(cat $d/device)" = "0x8086 0x10c9" ]; then
+			echo "${d##*/}"
+			return
+		fi
 	done
+}
+
+# Upstream's VFIO selftests against the kernel's own vfio-pci and iommufd
+# (ref kernel, built in there): the baseline of the vfio suites.
+vfio_baseline() {
+	bdf=$(igb_bdf)
+	[ -n "$bdf" ] && [ -d /sys/bus/pci/drivers/vfio-pci ] ||
+		{ kmsg "no igb or no vfio-pci: VFIO baseline not run"; return; }
+	[ -e /sys/bus/pci/devices/$bdf/driver ] &&
+		echo $bdf >/sys/bus/pci/devices/$bdf/driver/unbind
+	echo vfio-pci >/sys/bus/pci/devices/$bdf/driver_override
+	echo $bdf >/sys/bus/pci/drivers_probe
+	for t in /vfio/*; do
+		[ -x "$t" ] && suite "baseline-${t##*/}" "$t" $bdf
+	done
+	echo $bdf >/sys/bus/pci/drivers/vfio-pci/unbind
+	echo >/sys/bus/pci/devices/$bdf/driver_override
+}
+
+vfio_suites() {
+	bdf=$(igb_bdf)
 	[ -n "$bdf" ] || { kmsg "no igb: vfio suites not run"; return; }
 	rmmod iommufd2_pci
 	insmod /lib/modules/iommufd2_pci.ko alias_vfio=1 ||
@@ -153,6 +176,7 @@ check)
 		for t in /upstream/*; do
 			[ -x "$t" ] && suite "baseline-${t##*/}" "$t"
 		done
+		vfio_baseline
 		;;
 	esac
 	# The same sequences against upstream (/dev/iommu, vfio-pci) and
