@@ -355,12 +355,7 @@ ssize_t ifd2_cfg_rw(struct ifd2_pci *state, char __user *ubuf, size_t count,
 		return -EINVAL;
 	count = min_t(size_t, count, c->size - pos);
 	while (done < count) {
-		if (!(pos % 4) && count - done >= 4)
-			len = 4;
-		else if (!(pos % 2) && count - done >= 2)
-			len = 2;
-		else
-			len = 1;
+		len = ifd2_access_width(pos, count - done);
 		if (write) {
 			if (copy_from_user(buf, ubuf + done, len))
 				return -EFAULT;

@@ -530,12 +530,7 @@ static ssize_t ifd2_bar_rw(struct ifd2_pci *state, unsigned int index,
 	}
 	count = min_t(u64, count, end - pos);
 	while (done < count) {
-		if (!(pos % 4) && count - done >= 4)
-			len = 4;
-		else if (!(pos % 2) && count - done >= 2)
-			len = 2;
-		else
-			len = 1;
+		len = ifd2_access_width(pos, count - done);
 		if (write && copy_from_user(buf, ubuf + done, len)) {
 			rc = -EFAULT;
 			goto out;

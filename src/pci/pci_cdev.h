@@ -153,6 +153,20 @@ struct ifd2_pci_file {
 extern const struct file_operations ifd2_pci_fops;
 
 /* Zero only once the device is gone and every file closed. */
+/*
+ * The widest naturally aligned access (4, 2 or 1 bytes) at @pos with
+ * @left bytes still to go: the unit config space and BARs are read and
+ * written in.
+ */
+static inline unsigned int ifd2_access_width(u64 pos, size_t left)
+{
+	if (!(pos % 4) && left >= 4)
+		return 4;
+	if (!(pos % 2) && left >= 2)
+		return 2;
+	return 1;
+}
+
 static inline void ifd2_pci_put_live(struct ifd2_pci *state)
 {
 	if (refcount_dec_and_test(&state->live))
