@@ -389,6 +389,22 @@ static char *pick_va(struct state *st, __u64 len, __u64 *off)
 	}
 }
 
+/*
+ * After a map, map_file or copy into @ioas (slot @s): print the result
+ * and, where it worked, what the kernel chose, and add the mapping to the
+ * model.
+ */
+static void map_done(struct state *st, int s, __u32 ioas_id, __u32 flags,
+		     int rc, __u64 iova, __u64 len, int file, __u64 off)
+{
+	say_rc(rc);
+	if (rc || s < 0)
+		return;
+	if (!(flags & IOMMU_IOAS_MAP_FIXED_IOVA))
+		say_auto_iova(st, s, ioas_id, iova, len);
+	model_add(st, s, file, iova, len, off);
+}
+
 static void op_map(struct state *st)
 {
 	struct iommu_ioas_map cmd = { .size = sizeof(cmd) };
@@ -407,12 +423,8 @@ static void op_map(struct state *st)
 	if (cmd.flags & IOMMU_IOAS_MAP_FIXED_IOVA)
 		say_len("iova", cmd.iova);
 	rc = ifd2_ioctl(st->fd, IOMMU_IOAS_MAP, &cmd);
-	say_rc(rc);
-	if (rc || s < 0)
-		return;
-	if (!(cmd.flags & IOMMU_IOAS_MAP_FIXED_IOVA))
-		say_auto_iova(st, s, cmd.ioas_id, cmd.iova, cmd.length);
-	model_add(st, s, 0, cmd.iova, cmd.length, off);
+	map_done(st, s, cmd.ioas_id, cmd.flags, rc, cmd.iova, cmd.length, 0,
+		 off);
 }
 
 static void op_map_file(struct state *st)
@@ -441,12 +453,8 @@ static void op_map_file(struct state *st)
 	if (cmd.flags & IOMMU_IOAS_MAP_FIXED_IOVA)
 		say_len("iova", cmd.iova);
 	rc = ifd2_ioctl(st->fd, IOMMU_IOAS_MAP_FILE, &cmd);
-	say_rc(rc);
-	if (rc || s < 0)
-		return;
-	if (!(cmd.flags & IOMMU_IOAS_MAP_FIXED_IOVA))
-		say_auto_iova(st, s, cmd.ioas_id, cmd.iova, cmd.length);
-	model_add(st, s, 1, cmd.iova, cmd.length, cmd.start);
+	map_done(st, s, cmd.ioas_id, cmd.flags, rc, cmd.iova, cmd.length, 1,
+		 cmd.start);
 }
 
 /*
@@ -559,13 +567,11 @@ static void op_copy(struct state *st)
 	if (cmd.flags & IOMMU_IOAS_MAP_FIXED_IOVA)
 		say_len("iova", cmd.dst_iova);
 	rc = ifd2_ioctl(st->fd, IOMMU_IOAS_COPY, &cmd);
-	say_rc(rc);
-	if (rc || d < 0 || !m)
-		return;
-	if (!(cmd.flags & IOMMU_IOAS_MAP_FIXED_IOVA))
-		say_auto_iova(st, d, cmd.dst_ioas_id, cmd.dst_iova, cmd.length);
-	model_add(st, d, m->file, cmd.dst_iova, cmd.length,
-		  m->off + (cmd.src_iova - m->iova));
+	if (!m)
+		d = -1;	/* nothing of the model was copied */
+	map_done(st, d, cmd.dst_ioas_id, cmd.flags, rc, cmd.dst_iova,
+		 cmd.length, m ? m->file : 0,
+		 m ? m->off + (cmd.src_iova - m->iova) : 0);
 }
 
 static void op_iova_ranges(struct state *st)
