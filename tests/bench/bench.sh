@@ -61,6 +61,16 @@ check-upstream)
 esac
 
 need_root_user
+# One run at a time on a cache: runs share the root (each installs its
+# own build of the packages there) and the machine's two cores, and
+# upstream's igb driver test times the device in real time.  The lock is
+# held by this shell and whatever it execs, until the run ends.
+mkdir -p "$CACHE"
+exec 9>>"$CACHE/run.lock"
+if ! flock -n 9; then
+	log "another bench run holds $CACHE/run.lock; waiting for it"
+	flock 9
+fi
 with_cache_lock "provision-$ROOT_KEY" "$BENCH_DIR/provision.sh" || exit 1
 if [ "$mode" = check-debug ]; then
 	IOMMUFD2_KERNEL_DIR=$(with_cache_lock kernel-debug "$BENCH_DIR/kernel.sh" debug) || exit 1
