@@ -34,6 +34,7 @@ ATTACH_DEV_OLD|linux/iommu.h|static __maybe_unused int f(struct iommu_domain *d,
 OPS_REMOVE_DEV_PASID|linux/iommu.h|static __maybe_unused size_t f(void) { return offsetof(struct iommu_ops, remove_dev_pasid); }
 MODULE_NS_UNQUOTED|linux/module.h|MODULE_IMPORT_NS(DMA_BUF);
 VFIO_ATTACH_PASID|linux/vfio.h|static __maybe_unused size_t f(void) { return offsetof(struct vfio_device_attach_iommufd_pt, pasid); }
+VFIO_BIND_TOKEN|linux/vfio.h|static __maybe_unused size_t f(void) { return offsetof(struct vfio_device_bind_iommufd, token_uuid_ptr); }
 '
 # Exported symbols whose prototypes live in unshipped headers.
 symbols='

@@ -24,6 +24,15 @@ static_assert(sizeof(struct vfio_device_attach_iommufd_pt) <=
 	      sizeof(struct ifd_vfio_attach_pt));
 static_assert(sizeof(struct vfio_device_detach_iommufd_pt) <=
 	      sizeof(struct ifd_vfio_detach_pt));
+static_assert(offsetofend(struct vfio_device_bind_iommufd, out_devid) ==
+	      offsetofend(struct ifd_vfio_bind, out_devid));
+#ifdef IFD_HAVE_VFIO_BIND_TOKEN
+static_assert(offsetof(struct vfio_device_bind_iommufd, token_uuid_ptr) ==
+	      offsetof(struct ifd_vfio_bind, token_uuid_ptr));
+static_assert(sizeof(struct vfio_device_bind_iommufd) ==
+	      sizeof(struct ifd_vfio_bind));
+static_assert(VFIO_DEVICE_BIND_FLAG_TOKEN == IFD_VFIO_BIND_TOKEN);
+#endif
 #ifdef IFD_HAVE_VFIO_ATTACH_PASID
 static_assert(offsetof(struct vfio_device_attach_iommufd_pt, pasid) ==
 	      offsetof(struct ifd_vfio_attach_pt, pasid));

@@ -175,7 +175,17 @@ struct ifd_vfio_detach_pt {
 	__u32 pasid;
 };
 
+/* The bind structure with the VF token 6.12's linux/vfio.h lacks. */
+struct ifd_vfio_bind {
+	__u32 argsz;
+	__u32 flags;
+	__s32 iommufd;
+	__u32 out_devid;
+	__aligned_u64 token_uuid_ptr;
+};
+
 #define IFD_VFIO_ATTACH_PASID	BIT(0)
 #define IFD_VFIO_DETACH_PASID	BIT(0)
+#define IFD_VFIO_BIND_TOKEN	BIT(0)
 
 #endif /* IOMMUFD2_COMPAT_H */

@@ -8,9 +8,10 @@
  *
  * and its node is named in /sys/bus/pci/devices/$BDF/iommufd2-dev/.
  *
- * With alias_vfio=1 the nodes take VFIO cdev's names instead: class
- * "vfio-dev", /sys/bus/pci/devices/$BDF/vfio-dev/vfioN and
- * /dev/vfio/devices/vfioN, where unmodified VFIO tooling looks.  That is
+ * With alias_vfio=1 the driver and its nodes take VFIO's names instead:
+ * driver "vfio-pci", class "vfio-dev", /sys/bus/pci/devices/$BDF/vfio-dev/vfioN
+ * and /dev/vfio/devices/vfioN, where unmodified VFIO tooling looks (and
+ * binds and expects devices: driver_override=vfio-pci).  That is
  * for kernels whose VFIO has no device cdev (Debian's): where upstream's
  * vfio is loaded with cdev support the class exists and the module
  * refuses to load with the alias (EEXIST).
@@ -30,7 +31,7 @@
 static bool alias_vfio;
 module_param(alias_vfio, bool, 0444);
 MODULE_PARM_DESC(alias_vfio,
-		 "Name device nodes as VFIO's cdev does (vfio-dev/vfioN, /dev/vfio/devices/vfioN), for kernels without VFIO cdev");
+		 "Take VFIO's names: driver vfio-pci, nodes vfio-dev/vfioN and /dev/vfio/devices/vfioN, for kernels without VFIO cdev");
 
 static dev_t ifd2_pci_devt;
 static DEFINE_IDA(ifd2_pci_minors);
@@ -96,6 +97,7 @@ static int ifd2_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	INIT_LIST_HEAD(&state->files);
 	state->pdev = pdev;
 	ifd2_irq_init(state);
+	ifd2_sriov_probe(state);
 
 	device_initialize(&state->dev);
 	state->dev.class = ifd2_class;
@@ -137,6 +139,7 @@ static void ifd2_pci_remove(struct pci_dev *pdev)
 	struct ifd2_pci_file *df;
 	unsigned int i;
 
+	ifd2_sriov_remove(state);
 	cdev_device_del(&state->cdev, &state->dev);
 
 	mutex_lock(&state->lock);
@@ -195,10 +198,21 @@ static struct pci_driver ifd2_pci_driver = {
 	.name = KBUILD_MODNAME,
 	.probe = ifd2_pci_probe,
 	.remove = ifd2_pci_remove,
+	.sriov_configure = ifd2_sriov_configure,
 	.err_handler = &ifd2_pci_err_handlers,
 	/* DMA ownership moves to the iommufd2 context on bind. */
 	.driver_managed_dma = true,
 };
+
+/**
+ * ifd2_pci_driver_name() - the name the PCI driver is registered under
+ *
+ * Return: "iommufd2_pci", or "vfio-pci" with alias_vfio.
+ */
+const char *ifd2_pci_driver_name(void)
+{
+	return ifd2_pci_driver.name;
+}
 
 static int __init ifd2_pci_init(void)
 {
@@ -209,14 +223,21 @@ static int __init ifd2_pci_init(void)
 	if (rc)
 		return rc;
 	ifd2_class = alias_vfio ? &ifd2_vfio_class : &ifd2_pci_class;
+	if (alias_vfio)
+		ifd2_pci_driver.name = "vfio-pci";
 	rc = class_register(ifd2_class);
 	if (rc)
 		goto out_chrdev;
-	rc = pci_register_driver(&ifd2_pci_driver);
+	rc = ifd2_sriov_init();
 	if (rc)
 		goto out_class;
+	rc = pci_register_driver(&ifd2_pci_driver);
+	if (rc)
+		goto out_sriov;
 	return 0;
 
+out_sriov:
+	ifd2_sriov_exit();
 out_class:
 	class_unregister(ifd2_class);
 out_chrdev:
@@ -227,6 +248,7 @@ out_chrdev:
 static void __exit ifd2_pci_exit(void)
 {
 	pci_unregister_driver(&ifd2_pci_driver);
+	ifd2_sriov_exit();
 	class_unregister(ifd2_class);
 	unregister_chrdev_region(ifd2_pci_devt, IFD2_PCI_MINORS);
 }

@@ -106,6 +106,7 @@ void ifd2_pci_file_unbind(struct ifd2_pci_file *df, bool dev_locked)
 	/* Unbind detaches what is still attached. */
 	xa_destroy(&df->attached);
 	iommufd2_device_unbind(df->idev);
+	ifd2_sriov_release(state);
 	iommufd2_ctx_put(df->ctx);
 	df->idev = NULL;
 	df->ctx = NULL;
@@ -177,41 +178,76 @@ static void ifd2_pci_untake(struct ifd2_pci *state)
 	state->saved = NULL;
 }
 
+/*
+ * The VF token a bind carries (sriov.c), copied into @uuid; *@token is
+ * @uuid, or NULL for none.
+ */
+static int ifd2_bind_token(const struct ifd_vfio_bind *bind, uuid_t *uuid,
+			   const uuid_t **token)
+{
+	*token = NULL;
+	if (!(bind->flags & IFD_VFIO_BIND_TOKEN))
+		return 0;
+	if (copy_from_user(uuid, u64_to_user_ptr(bind->token_uuid_ptr),
+			   sizeof(*uuid)))
+		return -EFAULT;
+	*token = uuid;
+	return 0;
+}
+
 static int ifd2_bind(struct ifd2_pci_file *df, void __user *uarg)
 {
-	struct vfio_device_bind_iommufd bind;
-	size_t minsz = offsetofend(struct vfio_device_bind_iommufd, out_devid);
+	struct ifd_vfio_bind bind;
+	size_t minsz = offsetofend(struct ifd_vfio_bind, out_devid);
 	struct ifd_device *idev;
+	const uuid_t *token;
 	struct ifd_ctx *ctx;
 	struct file *ifile;
+	uuid_t uuid;
 	u32 devid;
 	int rc;
 
 	rc = ifd2_copy_arg(&bind, uarg, minsz);
 	if (rc)
 		return rc;
-	if (bind.flags)
+	if (bind.flags & ~IFD_VFIO_BIND_TOKEN)
 		return -EINVAL;
-	if (df->idev)
+	if (bind.flags & IFD_VFIO_BIND_TOKEN) {
+		rc = ifd2_copy_arg(&bind, uarg, sizeof(bind));
+		if (rc)
+			return rc;
+	}
+	if (bind.iommufd < 0 || df->idev)
 		return -EINVAL;
+	/* The checks in upstream's order: token, context, other owner. */
+	rc = ifd2_bind_token(&bind, &uuid, &token);
+	if (rc)
+		return rc;
+	rc = ifd2_sriov_claim(df->state, token);
+	if (rc)
+		return rc;
 
 	ifile = fget(bind.iommufd);
-	if (!ifile)
-		return -EBADF;
+	if (!ifile) {
+		rc = -EBADF;
+		goto out_release;
+	}
 	ctx = iommufd2_ctx_from_file(ifile);
 	fput(ifile);
-	if (IS_ERR(ctx))
-		return PTR_ERR(ctx);
+	if (IS_ERR(ctx)) {
+		rc = PTR_ERR(ctx);
+		goto out_release;
+	}
 	/* One binding per device, as upstream's cdev (pci_cdev.h). */
 	if (df->state->owner) {
-		iommufd2_ctx_put(ctx);
-		return -EINVAL;
+		rc = -EINVAL;
+		goto out_ctx;
 	}
 
 	idev = iommufd2_device_bind(ctx, &df->state->pdev->dev, &devid);
 	if (IS_ERR(idev)) {
-		iommufd2_ctx_put(ctx);
-		return PTR_ERR(idev);
+		rc = PTR_ERR(idev);
+		goto out_ctx;
 	}
 	/* Set before the file is the owner: others read them through it. */
 	df->ctx = ctx;
@@ -226,10 +262,15 @@ static int ifd2_bind(struct ifd2_pci_file *df, void __user *uarg)
 		df->ctx = NULL;
 		df->idev = NULL;
 		iommufd2_device_unbind(idev);
-		iommufd2_ctx_put(ctx);
-		return rc;
+		goto out_ctx;
 	}
 	return 0;
+
+out_ctx:
+	iommufd2_ctx_put(ctx);
+out_release:
+	ifd2_sriov_release(df->state);
+	return rc;
 }
 
 static int ifd2_attach(struct ifd2_pci_file *df, void __user *uarg)
@@ -424,9 +465,9 @@ static int ifd2_reset(struct ifd2_pci_file *df)
 
 /*
  * VFIO_DEVICE_FEATURE: the argument is checked as the VFIO core checks it;
- * no feature is served (no migration, dirty logging, low-power entry,
- * VF token or dma-buf export), which the core and vfio-pci answer for an
- * unknown or unsupported feature with ENOTTY.
+ * the VF token of a PF is served (sriov.c), nothing else (no migration,
+ * dirty logging, low-power entry or dma-buf export), which the core and
+ * vfio-pci answer for an unknown or unsupported feature with ENOTTY.
  */
 static int ifd2_feature(struct ifd2_pci_file *df, void __user *uarg)
 {
@@ -446,6 +487,11 @@ static int ifd2_feature(struct ifd2_pci_file *df, void __user *uarg)
 	    (feature.flags & VFIO_DEVICE_FEATURE_SET) &&
 	    (feature.flags & VFIO_DEVICE_FEATURE_GET))
 		return -EINVAL;
+	if ((feature.flags & VFIO_DEVICE_FEATURE_MASK) ==
+	    VFIO_DEVICE_FEATURE_PCI_VF_TOKEN)
+		return ifd2_sriov_set_token(df->state, feature.flags,
+					    uarg + minsz,
+					    feature.argsz - minsz);
 	return -ENOTTY;
 }
 

@@ -45,6 +45,7 @@
 #include <linux/refcount.h>
 #include <linux/rwsem.h>
 #include <linux/spinlock.h>
+#include <linux/uuid.h>
 #include <linux/xarray.h>
 
 struct eventfd_ctx;
@@ -80,6 +81,20 @@ struct ifd2_vcfg {
 };
 
 /**
+ * struct ifd2_vf_token - the token a PF's VFs are bound with (sriov.c)
+ * @lock: protects @uuid and @users
+ * @valid: the device is a PF and has a token
+ * @uuid: the token
+ * @users: the PF's VFs bound at the moment
+ */
+struct ifd2_vf_token {
+	struct mutex lock;	/* see above */
+	bool valid;
+	uuid_t uuid;
+	unsigned int users;
+};
+
+/**
  * struct ifd2_pci - one PCI device bound to iommufd2_pci
  * @dev: the class device (iommufd2-devN), child of the PCI device
  * @cdev: its character device
@@ -105,6 +120,9 @@ struct ifd2_vcfg {
  * @intx_masked: INTx is masked (by its handler or the user)
  * @err_trigger: eventfd for AER errors, under @lock
  * @req_trigger: eventfd for a request to give the device back, under @lock
+ * @vf_token: a PF's VF token (sriov.c)
+ * @pf: a VF's PF state, if that PF enabled SR-IOV through us (sriov.c)
+ * @sriov_link: in the list of PFs that did, under its lock (sriov.c)
  */
 struct ifd2_pci {
 	struct device dev;
@@ -130,6 +148,9 @@ struct ifd2_pci {
 	bool intx_masked;
 	struct eventfd_ctx *err_trigger;
 	struct eventfd_ctx *req_trigger;
+	struct ifd2_vf_token vf_token;
+	struct ifd2_pci *pf;
+	struct list_head sriov_link;
 };
 
 /**
@@ -185,6 +206,18 @@ u16 ifd2_cfg_command(struct ifd2_pci *state);
 struct ifd2_pci *ifd2_pci_state_of(struct pci_dev *pdev);
 int ifd2_hot_reset_info(struct ifd2_pci_file *df, void __user *uarg);
 int ifd2_hot_reset(struct ifd2_pci_file *df, void __user *uarg);
+
+const char *ifd2_pci_driver_name(void);
+
+void ifd2_sriov_probe(struct ifd2_pci *state);
+int ifd2_sriov_configure(struct pci_dev *pdev, int nr);
+void ifd2_sriov_remove(struct ifd2_pci *state);
+int ifd2_sriov_claim(struct ifd2_pci *state, const uuid_t *uuid);
+void ifd2_sriov_release(struct ifd2_pci *state);
+int ifd2_sriov_set_token(struct ifd2_pci *state, u32 flags,
+			 void __user *arg, size_t size);
+int ifd2_sriov_init(void);
+void ifd2_sriov_exit(void);
 
 void ifd2_irq_init(struct ifd2_pci *state);
 int ifd2_irq_info(struct ifd2_pci *state, void __user *uarg);

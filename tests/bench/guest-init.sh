@@ -65,9 +65,10 @@ upstream_dev() {
 	fi
 }
 
-# Upstream's VFIO selftests, unmodified: iommufd2_pci reloaded with VFIO
-# cdev's names (alias_vfio) so they find the igb where they look, and
-# /dev/iommu made ours.  Each program runs in iommufd mode on the igb;
+# Upstream's VFIO selftests, unmodified: iommufd2_pci reloaded with VFIO's
+# names (alias_vfio: driver vfio-pci, vfio-dev nodes) so they find the igb
+# and its VFs where they look, with SR-IOV enabled, and /dev/iommu made
+# ours.  Each program runs in iommufd mode on the igb;
 # the module is loaded as before afterwards.
 # The igb's address, empty without one.
 igb_bdf() {
@@ -100,6 +101,7 @@ vfio_baseline() {
 		echo $bdf >/sys/bus/pci/devices/$bdf/driver/unbind
 	echo vfio-pci >/sys/bus/pci/devices/$bdf/driver_override
 	echo $bdf >/sys/bus/pci/drivers_probe
+	echo 1 >/sys/module/vfio_pci/parameters/enable_sriov 2>/dev/null
 	shmem_thp always
 	for t in /vfio/*; do
 		[ -x "$t" ] && suite "baseline-${t##*/}" "$t" $bdf
@@ -113,24 +115,17 @@ vfio_suites() {
 	bdf=$(igb_bdf)
 	[ -n "$bdf" ] || { kmsg "no igb: vfio suites not run"; return; }
 	rmmod iommufd2_pci
-	insmod /lib/modules/iommufd2_pci.ko alias_vfio=1 ||
+	insmod /lib/modules/iommufd2_pci.ko alias_vfio=1 enable_sriov=1 ||
 		{ kmsg "cannot load iommufd2_pci alias_vfio=1"; return; }
-	echo iommufd2_pci >/sys/bus/pci/devices/$bdf/driver_override
+	echo vfio-pci >/sys/bus/pci/devices/$bdf/driver_override
 	echo $bdf >/sys/bus/pci/drivers_probe
 	upstream_dev
 	shmem_thp always
 	for t in /vfio/*; do
-		[ -x "$t" ] || continue
-		# It needs VFs, which iommufd2_pci does not create.
-		if [ "${t##*/}" = vfio_pci_sriov_uapi_test ]; then
-			suite "upstream-${t##*/}" printf '1..1\nok 1 %s # SKIP %s\n' \
-				"${t##*/}" "iommufd2_pci has no sriov_configure and no VF token"
-			continue
-		fi
-		suite "upstream-${t##*/}" "$t" $bdf
+		[ -x "$t" ] && suite "upstream-${t##*/}" "$t" $bdf
 	done
 	shmem_thp never
-	echo $bdf >/sys/bus/pci/drivers/iommufd2_pci/unbind
+	echo $bdf >/sys/bus/pci/drivers/vfio-pci/unbind
 	rmmod iommufd2_pci
 	insmod /lib/modules/iommufd2_pci.ko || kmsg "cannot load iommufd2_pci"
 }
