@@ -50,12 +50,14 @@ enum kind {
 /*
  * One object this episode made.  @id is the side's own ID (kept after the
  * object is gone, so a stale handle stays stale on both sides); @fd is an
- * access's file.
+ * access's file; @for_device marks a HWPT allocated for the side's
+ * iommu-testdev (not for a mock device).
  */
 struct slot {
 	int kind;
 	__u32 id;
 	int fd;
+	int for_device;
 };
 
 /* One mapping of the model: @off bytes into the pool or (@file) memfd. */
@@ -158,6 +160,7 @@ static void slot_set(struct state *st, int s, int kind, __u32 id, int fd)
 	st->slot[s].kind = kind;
 	st->slot[s].id = id;
 	st->slot[s].fd = fd;
+	st->slot[s].for_device = 0;
 	say(" ->s%d", s);
 }
 
@@ -639,6 +642,25 @@ static void op_option(struct state *st)
 		say(" got=%llu", (unsigned long long)cmd.val64);
 }
 
+/*
+ * Is slot @s a HWPT of the other kind of device than the one it is about
+ * to be used with (@for_device: the iommu-testdev, else a mock device)?
+ * Upstream's core does not stop a domain of one IOMMU driver from being
+ * attached to (or nested under for) a device of another, and the driver
+ * then takes the device or domain for one of its own: on the reference
+ * kernel an iommu-testdev attached to a mock HWPT hangs the machine
+ * (mock_domain_nop_attach).  Such operations are not run; a stale or bad
+ * handle still goes through.
+ */
+static int other_device_hwpt(struct state *st, int s, int for_device)
+{
+	if (s < 0 || st->slot[s].kind != K_HWPT ||
+	    st->slot[s].for_device == for_device)
+		return 0;
+	say(" other_device_hwpt");
+	return 1;
+}
+
 static int test_cmd(struct state *st, struct iommu_test_cmd *cmd)
 {
 	cmd->size = sizeof(*cmd);
@@ -651,15 +673,17 @@ static void op_mock_domain(struct state *st)
 	static const __u32 dev_flags[] = {
 		0, MOCK_FLAGS_DEVICE_NO_DIRTY, 1u << 5,
 	};
-	int rc;
+	int rc, s;
 
 	say("mock_domain");
-	cmd.id = pick(st, chance(st, 3) ? K_HWPT : K_IOAS, NULL);
+	cmd.id = pick(st, chance(st, 3) ? K_HWPT : K_IOAS, &s);
 	if (chance(st, 3)) {
 		cmd.op = IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS;
 		cmd.mock_domain_flags.dev_flags = dev_flags[below(st, 3)];
 		say(" dev_flags=%#x", cmd.mock_domain_flags.dev_flags);
 	}
+	if (other_device_hwpt(st, s, 0))
+		return;
 	rc = test_cmd(st, &cmd);
 	say_rc(rc);
 	if (rc)
@@ -672,11 +696,14 @@ static void op_mock_domain(struct state *st)
 static void op_mock_replace(struct state *st)
 {
 	struct iommu_test_cmd cmd = { .op = IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE };
+	int s;
 
 	say("mock_replace");
 	cmd.id = pick(st, K_STDEV, NULL);
 	cmd.mock_domain_replace.pt_id = pick(st, chance(st, 2) ? K_HWPT :
-					     K_IOAS, NULL);
+					     K_IOAS, &s);
+	if (other_device_hwpt(st, s, 0))
+		return;
 	say_rc(test_cmd(st, &cmd));
 }
 
@@ -690,13 +717,13 @@ static void op_hwpt_alloc(struct state *st)
 	};
 	struct iommu_hwpt_selftest data = { .iotlb = IOMMU_TEST_IOTLB_DEFAULT };
 	struct iommu_hwpt_alloc cmd = { .size = sizeof(cmd) };
-	int rc;
+	int rc, s = -1;
 
 	say("hwpt_alloc");
 	cmd.dev_id = pick(st, K_IDEV, NULL);
 	if (chance(st, 3)) {
 		/* nested, on a HWPT or a vIOMMU */
-		cmd.pt_id = pick(st, chance(st, 2) ? K_VIOMMU : K_HWPT, NULL);
+		cmd.pt_id = pick(st, chance(st, 2) ? K_VIOMMU : K_HWPT, &s);
 		cmd.data_type = chance(st, 10) ? 7 : IOMMU_HWPT_DATA_SELFTEST;
 		cmd.data_len = chance(st, 10) ? 2 : sizeof(data);
 		cmd.data_uptr = (uintptr_t)&data;
@@ -712,10 +739,16 @@ static void op_hwpt_alloc(struct state *st)
 		cmd.fault_id = pick(st, K_FAULT, NULL);
 	}
 	say(" flags=%#x", cmd.flags);
+	if (other_device_hwpt(st, s, st->bar && cmd.dev_id == st->devid))
+		return;
 	rc = ifd2_ioctl(st->fd, IOMMU_HWPT_ALLOC, &cmd);
 	say_rc(rc);
-	if (!rc)
-		slot_set(st, slot_new(st), K_HWPT, cmd.out_hwpt_id, -1);
+	if (!rc) {
+		int n = slot_new(st);
+
+		slot_set(st, n, K_HWPT, cmd.out_hwpt_id, -1);
+		st->slot[n].for_device = st->bar && cmd.dev_id == st->devid;
+	}
 }
 
 static void op_hw_info(struct state *st)
@@ -997,10 +1030,12 @@ static void op_check_map(struct state *st)
 static void op_dev_attach(struct state *st)
 {
 	__u32 pt;
-	int rc;
+	int rc, s;
 
 	say("dev_attach");
-	pt = pick(st, chance(st, 3) ? K_HWPT : K_IOAS, NULL);
+	pt = pick(st, chance(st, 3) ? K_HWPT : K_IOAS, &s);
+	if (other_device_hwpt(st, s, 1))
+		return;
 	rc = ifd2_dev_attach(st->devfd, &pt);
 	say_rc(rc);
 }
