@@ -50,8 +50,8 @@ enum kind {
 /*
  * One object this episode made.  @id is the side's own ID (kept after the
  * object is gone, so a stale handle stays stale on both sides); @fd is an
- * access's file; @for_device marks a HWPT allocated for the side's
- * iommu-testdev (not for a mock device).
+ * access's file; @for_device marks an IOAS or HWPT that is the side's
+ * iommu-testdev's (not the mock devices'), see other_device_pt().
  */
 struct slot {
 	int kind;
@@ -345,6 +345,9 @@ static void op_ioas_alloc(struct state *st)
 		s = slot_new(st);
 		model_forget_ioas(st, s);
 		slot_set(st, s, K_IOAS, cmd.out_ioas_id, -1);
+		st->slot[s].for_device = chance(st, 2) && st->bar;
+		if (st->slot[s].for_device)
+			say(" device");
 	}
 }
 
@@ -643,21 +646,25 @@ static void op_option(struct state *st)
 }
 
 /*
- * Is slot @s a HWPT of the other kind of device than the one it is about
- * to be used with (@for_device: the iommu-testdev, else a mock device)?
- * Upstream's core does not stop a domain of one IOMMU driver from being
- * attached to (or nested under for) a device of another, and the driver
- * then takes the device or domain for one of its own: on the reference
- * kernel an iommu-testdev attached to a mock HWPT hangs the machine
- * (mock_domain_nop_attach).  Such operations are not run; a stale or bad
- * handle still goes through.
+ * Is slot @s an IOAS or HWPT of the other kind of device than the one it
+ * is about to be used with (@for_device: the iommu-testdev, else a mock
+ * device)?  Upstream's core does not stop a domain of one IOMMU driver
+ * from being attached to (or nested under, or given a vIOMMU for) a device
+ * of another, and the driver then takes the device or domain for one of
+ * its own: on the reference kernel the iommu-testdev attached to an IOAS
+ * holding a mock auto domain (which upstream tries first) or to a mock
+ * HWPT hangs the machine in mock_domain_nop_attach.  So IOASes are the
+ * device's or the mocks' from their allocation, HWPTs are their device's,
+ * and operations that would cross are not run; a stale or bad handle
+ * still goes through.
  */
-static int other_device_hwpt(struct state *st, int s, int for_device)
+static int other_device_pt(struct state *st, int s, int for_device)
 {
-	if (s < 0 || st->slot[s].kind != K_HWPT ||
+	if (s < 0 || (st->slot[s].kind != K_HWPT &&
+		      st->slot[s].kind != K_IOAS) ||
 	    st->slot[s].for_device == for_device)
 		return 0;
-	say(" other_device_hwpt");
+	say(" other_device_pt");
 	return 1;
 }
 
@@ -682,7 +689,7 @@ static void op_mock_domain(struct state *st)
 		cmd.mock_domain_flags.dev_flags = dev_flags[below(st, 3)];
 		say(" dev_flags=%#x", cmd.mock_domain_flags.dev_flags);
 	}
-	if (other_device_hwpt(st, s, 0))
+	if (other_device_pt(st, s, 0))
 		return;
 	rc = test_cmd(st, &cmd);
 	say_rc(rc);
@@ -702,7 +709,7 @@ static void op_mock_replace(struct state *st)
 	cmd.id = pick(st, K_STDEV, NULL);
 	cmd.mock_domain_replace.pt_id = pick(st, chance(st, 2) ? K_HWPT :
 					     K_IOAS, &s);
-	if (other_device_hwpt(st, s, 0))
+	if (other_device_pt(st, s, 0))
 		return;
 	say_rc(test_cmd(st, &cmd));
 }
@@ -731,7 +738,7 @@ static void op_hwpt_alloc(struct state *st)
 			data.iotlb = below(st, 3);
 		say(" nested type=%#x len=%u", cmd.data_type, cmd.data_len);
 	} else {
-		cmd.pt_id = pick(st, K_IOAS, NULL);
+		cmd.pt_id = pick(st, K_IOAS, &s);
 		cmd.flags = flags[below(st, 5)];
 	}
 	if (chance(st, 8)) {
@@ -739,7 +746,7 @@ static void op_hwpt_alloc(struct state *st)
 		cmd.fault_id = pick(st, K_FAULT, NULL);
 	}
 	say(" flags=%#x", cmd.flags);
-	if (other_device_hwpt(st, s, st->bar && cmd.dev_id == st->devid))
+	if (other_device_pt(st, s, st->bar && cmd.dev_id == st->devid))
 		return;
 	rc = ifd2_ioctl(st->fd, IOMMU_HWPT_ALLOC, &cmd);
 	say_rc(rc);
@@ -818,17 +825,19 @@ static void op_viommu_alloc(struct state *st)
 	static const __u32 types[] = {
 		IOMMU_VIOMMU_TYPE_SELFTEST, IOMMU_VIOMMU_TYPE_DEFAULT, 77,
 	};
-	int rc;
+	int rc, s;
 
 	say("viommu_alloc");
 	cmd.dev_id = pick(st, K_IDEV, NULL);
-	cmd.hwpt_id = pick(st, K_HWPT, NULL);
+	cmd.hwpt_id = pick(st, K_HWPT, &s);
 	cmd.type = types[below(st, 3)];
 	if (cmd.type == IOMMU_VIOMMU_TYPE_SELFTEST && chance(st, 2)) {
 		cmd.data_len = sizeof(data);
 		cmd.data_uptr = (uintptr_t)&data;
 	}
 	say(" type=%#x len=%u", cmd.type, cmd.data_len);
+	if (other_device_pt(st, s, st->bar && cmd.dev_id == st->devid))
+		return;
 	rc = ifd2_ioctl(st->fd, IOMMU_VIOMMU_ALLOC, &cmd);
 	say_rc(rc);
 	if (rc)
@@ -1034,7 +1043,7 @@ static void op_dev_attach(struct state *st)
 
 	say("dev_attach");
 	pt = pick(st, chance(st, 3) ? K_HWPT : K_IOAS, &s);
-	if (other_device_hwpt(st, s, 1))
+	if (other_device_pt(st, s, 1))
 		return;
 	rc = ifd2_dev_attach(st->devfd, &pt);
 	say_rc(rc);
