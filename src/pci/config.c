@@ -292,7 +292,7 @@ static int ifd2_cfg_hw_write(struct pci_dev *pdev, unsigned int pos, u8 mask,
 	return rc ? pcibios_err_to_errno(rc) : 0;
 }
 
-static int ifd2_cfg_write_chunk(struct ifd2_pci *state, unsigned int pos,
+static int ifd2_cfg_write_bytes(struct ifd2_pci *state, unsigned int pos,
 				unsigned int len, const u8 *buf)
 {
 	struct ifd2_vcfg *c = &state->cfg;
@@ -328,6 +328,37 @@ static int ifd2_cfg_write_chunk(struct ifd2_pci *state, unsigned int pos,
 			return rc;
 	}
 	return 0;
+}
+
+/* Does a write of @len bytes at @pos reach the byte at @reg? */
+static bool ifd2_cfg_reaches(unsigned int pos, unsigned int len,
+			     unsigned int reg)
+{
+	return reg >= pos && reg < pos + len;
+}
+
+/*
+ * A write that can turn memory decode off (the command register) or reset
+ * the function (PCIe device control) first takes the BAR mappings away,
+ * and holds them off until it is done: pages fault back in only while
+ * decode is on (fops.c).
+ */
+static int ifd2_cfg_write_chunk(struct ifd2_pci *state, unsigned int pos,
+				unsigned int len, const u8 *buf)
+{
+	int exp = pci_pcie_cap(state->pdev);
+	bool zap = ifd2_cfg_reaches(pos, len, PCI_COMMAND) ||
+		   (exp && ifd2_cfg_reaches(pos, len,
+					    exp + PCI_EXP_DEVCTL + 1));
+	int rc;
+
+	if (!zap)
+		return ifd2_cfg_write_bytes(state, pos, len, buf);
+	down_write(&state->memory_lock);
+	ifd2_bar_zap(state);
+	rc = ifd2_cfg_write_bytes(state, pos, len, buf);
+	up_write(&state->memory_lock);
+	return rc;
 }
 
 /**

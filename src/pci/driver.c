@@ -66,6 +66,7 @@ static void ifd2_pci_release(struct device *dev)
 
 	ida_free(&ifd2_pci_minors, MINOR(dev->devt));
 	ifd2_cfg_free(state);
+	mutex_destroy(&state->vf_token.lock);
 	mutex_destroy(&state->lock);
 	kfree(state);
 }

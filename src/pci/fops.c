@@ -456,11 +456,17 @@ static int ifd2_region_info(struct ifd2_pci_file *df, void __user *uarg)
 
 static int ifd2_reset(struct ifd2_pci_file *df)
 {
-	struct pci_dev *pdev = df->state->pdev;
+	struct ifd2_pci *state = df->state;
+	int rc;
 
-	if (!ifd2_reset_works(pdev))
+	if (!ifd2_reset_works(state->pdev))
 		return -EINVAL;
-	return pci_try_reset_function(pdev);
+	/* No BAR access through a mapping while the function resets. */
+	down_write(&state->memory_lock);
+	ifd2_bar_zap(state);
+	rc = pci_try_reset_function(state->pdev);
+	up_write(&state->memory_lock);
+	return rc;
 }
 
 /*
@@ -699,6 +705,61 @@ out:
 	return rc;
 }
 
+/**
+ * ifd2_bar_zap() - take every BAR mapping of the device away
+ * @state: the device; the caller holds its @memory_lock for writing
+ *
+ * Later accesses fault, and ifd2_bar_fault() maps the pages again only
+ * while the bound file is the mapping's and memory decode is on.
+ */
+void ifd2_bar_zap(struct ifd2_pci *state)
+{
+	lockdep_assert_held_write(&state->memory_lock);
+	if (state->owner)
+		unmap_mapping_range(state->owner->file->f_mapping, 0, 0, true);
+}
+
+/* The BAR page under @addr of @vma, a mapping ifd2_pci_mmap() checked. */
+static unsigned long ifd2_bar_pfn(struct pci_dev *pdev,
+				  struct vm_area_struct *vma,
+				  unsigned long addr)
+{
+	u64 index = vma->vm_pgoff >> (IFD2_OFFSET_SHIFT - PAGE_SHIFT);
+	u64 pgoff = vma->vm_pgoff &
+		    ((1ULL << (IFD2_OFFSET_SHIFT - PAGE_SHIFT)) - 1);
+
+	return (pci_resource_start(pdev, index) >> PAGE_SHIFT) + pgoff +
+	       ((addr - vma->vm_start) >> PAGE_SHIFT);
+}
+
+/*
+ * A BAR page is mapped at first touch, while the file that mapped it is
+ * bound and the device decodes memory; otherwise the access gets SIGBUS,
+ * as with vfio-pci.  @memory_lock orders this against the zaps.
+ */
+static vm_fault_t ifd2_bar_fault(struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct ifd2_pci_file *df = vma->vm_private_data;
+	struct ifd2_pci *state = df->state;
+	vm_fault_t ret = VM_FAULT_SIGBUS;
+	u16 cmd;
+
+	down_read(&state->memory_lock);
+	if (state->pdev && state->owner == df &&
+	    !pci_read_config_word(state->pdev, PCI_COMMAND, &cmd) &&
+	    (cmd & PCI_COMMAND_MEMORY))
+		ret = vmf_insert_pfn(vma, vmf->address,
+				     ifd2_bar_pfn(state->pdev, vma,
+						  vmf->address));
+	up_read(&state->memory_lock);
+	return ret;
+}
+
+static const struct vm_operations_struct ifd2_bar_vm_ops = {
+	.fault = ifd2_bar_fault,
+};
+
 static int ifd2_pci_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	struct ifd2_pci_file *df = file->private_data;
@@ -729,10 +790,9 @@ static int ifd2_pci_mmap(struct file *file, struct vm_area_struct *vma)
 
 	vma->vm_page_prot = pgprot_noncached(vma->vm_page_prot);
 	vm_flags_set(vma, VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP);
-	rc = io_remap_pfn_range(vma, vma->vm_start,
-				(pci_resource_start(pdev, index) >>
-				 PAGE_SHIFT) + pgoff,
-				len, vma->vm_page_prot);
+	vma->vm_private_data = df;
+	vma->vm_ops = &ifd2_bar_vm_ops;
+	rc = 0;
 out:
 	up_read(&state->memory_lock);
 	return rc;

@@ -199,6 +199,8 @@ void ifd2_pci_file_unbind(struct ifd2_pci_file *df, bool dev_locked);
 int ifd2_cfg_setup(struct ifd2_pci *state);
 void ifd2_cfg_free(struct ifd2_pci *state);
 int ifd2_cfg_load(struct ifd2_pci *state);
+void ifd2_bar_zap(struct ifd2_pci *state);
+
 ssize_t ifd2_cfg_rw(struct ifd2_pci *state, char __user *ubuf, size_t count,
 		    u64 pos, bool write);
 u16 ifd2_cfg_command(struct ifd2_pci *state);

@@ -174,5 +174,10 @@ int ifd2_hot_reset(struct ifd2_pci_file *df, void __user *uarg)
 		return rc;
 	if (!w.all_owned)
 		return -EPERM;
-	return pci_reset_bus(df->state->pdev);
+	/* The caller's own mappings are held off while the bus resets. */
+	down_write(&df->state->memory_lock);
+	ifd2_bar_zap(df->state);
+	rc = pci_reset_bus(df->state->pdev);
+	up_write(&df->state->memory_lock);
+	return rc;
 }

@@ -10,6 +10,7 @@
 #include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <stddef.h>
 
@@ -267,6 +268,77 @@ TEST_F(testdev, region_rw_feature_reset)
 	ASSERT_EQ(0, ifd2_ioctl(self->d.devfd, VFIO_DEVICE_GET_INFO, &info));
 	EXPECT_EQ(info.flags & VFIO_DEVICE_FLAGS_RESET ? 0 : EINVAL,
 		  ifd2_ioctl(self->d.devfd, VFIO_DEVICE_RESET, NULL));
+}
+
+static sigjmp_buf bar_fault_jmp;
+
+static void bar_fault(int sig)
+{
+	siglongjmp(bar_fault_jmp, 1);
+}
+
+/* A read of the mapped BAR's word @i: 0 and *@v, or 1 after SIGBUS. */
+static int bar_read(volatile __u32 *bar, unsigned int i, __u32 *v)
+{
+	struct sigaction sa = { .sa_handler = bar_fault }, old;
+	int faulted = 0;
+
+	sigaction(SIGBUS, &sa, &old);
+	if (sigsetjmp(bar_fault_jmp, 1))
+		faulted = 1;
+	else
+		*v = bar[i];
+	sigaction(SIGBUS, &old, NULL);
+	return faulted;
+}
+
+#define CMD_MEMORY 0x2
+
+/*
+ * The BAR mapping follows memory decode, as vfio-pci's: with decode off
+ * an access through it is SIGBUS (nothing reaches a device that does not
+ * decode), with decode back on the same mapping works again; a reset
+ * leaves it working.  A device without SR-IOV has no VF token (ENOTTY).
+ */
+TEST_F(testdev, bar_mmap_follows_memory_decode)
+{
+	struct {
+		struct vfio_device_feature hdr;
+		__u8 uuid[16];
+	} tok = { .hdr = { .argsz = sizeof(tok),
+			   .flags = VFIO_DEVICE_FEATURE_SET |
+				    VFIO_DEVICE_FEATURE_PCI_VF_TOKEN } };
+	__u16 cmd;
+	__u32 v = 0;
+
+	self->d.bar[TESTDEV_LEN / 4] = 0x3000;
+	ASSERT_EQ(0, bar_read(self->d.bar, TESTDEV_LEN / 4, &v));
+	EXPECT_EQ(0x3000, v);
+	ASSERT_EQ(2, pread(self->d.devfd, &cmd, 2, CFG_OFF + 4));
+	ASSERT_TRUE(cmd & CMD_MEMORY);
+
+	cmd &= ~CMD_MEMORY;
+	ASSERT_EQ(2, pwrite(self->d.devfd, &cmd, 2, CFG_OFF + 4));
+	EXPECT_EQ(0, sysfs_command(self->d.bdf) & CMD_MEMORY);
+	EXPECT_EQ(1, bar_read(self->d.bar, TESTDEV_LEN / 4, &v));
+	/* pread of the BAR with decode off is EIO. */
+	EXPECT_EQ(-1, pread(self->d.devfd, &v, 4, TESTDEV_LEN));
+	EXPECT_EQ(EIO, errno);
+
+	cmd |= CMD_MEMORY;
+	ASSERT_EQ(2, pwrite(self->d.devfd, &cmd, 2, CFG_OFF + 4));
+	v = 0;
+	ASSERT_EQ(0, bar_read(self->d.bar, TESTDEV_LEN / 4, &v));
+	EXPECT_EQ(0x3000, v);
+
+	if (!ifd2_ioctl(self->d.devfd, VFIO_DEVICE_RESET, NULL)) {
+		ASSERT_EQ(0, bar_read(self->d.bar, TESTDEV_LEN / 4, &v));
+		self->d.bar[TESTDEV_LEN / 4] = 0x1000;
+		EXPECT_EQ(0x1000, self->d.bar[TESTDEV_LEN / 4]);
+	}
+
+	EXPECT_EQ(ENOTTY, ifd2_ioctl(self->d.devfd, VFIO_DEVICE_FEATURE,
+				     &tok));
 }
 
 TEST_F(testdev, dma_attach_replace_detach)
