@@ -111,6 +111,15 @@ static int ifd_access_change_ioas(struct ifd_access *access,
 		return 0;
 	if (new && !ifd_object_tryhold(&new->obj))
 		return -ENOENT;
+	/* A pinning access keeps the new IOAS's mappings PAGE_SIZE aligned. */
+	if (new && access->ops->needs_pin_pages) {
+		int rc = ifd_iova_map_add_page_access(&new->map);
+
+		if (rc) {
+			ifd_object_release(&new->obj);
+			return rc;
+		}
+	}
 
 	/* No new pins while moving; unpins still find ioas_unpin. */
 	access->ioas = NULL;
@@ -125,8 +134,11 @@ static int ifd_access_change_ioas(struct ifd_access *access,
 	/* Nothing (a link dump included) may find @cur once it is let go. */
 	access->ioas = new;
 	access->ioas_unpin = new;
-	if (cur)
+	if (cur) {
+		if (access->ops->needs_pin_pages)
+			ifd_iova_map_remove_page_access(&cur->map);
 		ifd_object_release(&cur->obj);
+	}
 	return 0;
 }
 
@@ -196,17 +208,36 @@ void iommufd2_access_detach(struct ifd_access *access)
 }
 EXPORT_SYMBOL_NS_GPL(iommufd2_access_detach, "IOMMUFD2");
 
+/* What a mapping must allow: writing for a write, reading otherwise. */
 static int ifd_access_prot(unsigned int flags)
 {
-	return IOMMU_READ | (flags & IOMMUFD2_ACCESS_RW_WRITE ? IOMMU_WRITE :
-								0);
+	return flags & IOMMUFD2_ACCESS_RW_WRITE ? IOMMU_WRITE : IOMMU_READ;
+}
+
+/*
+ * The whole pages an access's range [@iova, @iova + @length) touches, as
+ * the pin records it: *@start and *@len.
+ */
+static int ifd_access_cover(unsigned long iova, unsigned long length,
+			    unsigned long *start, unsigned long *len)
+{
+	unsigned long last;
+
+	if (!length)
+		return -EINVAL;
+	if (check_add_overflow(iova, length - 1, &last))
+		return -EOVERFLOW;
+	*start = ALIGN_DOWN(iova, PAGE_SIZE);
+	last |= PAGE_SIZE - 1;
+	*len = last - *start + 1;
+	return *len ? 0 : -EOVERFLOW;
 }
 
 /**
  * iommufd2_access_pin_pages() - pin an IOVA range for the owner
  * @access: the access
  * @iova: page-aligned start
- * @length: page-aligned length
+ * @length: bytes (any length: the pages it touches are pinned)
  * @out_pages: receives a page pointer per page of the range
  * @flags: IOMMUFD2_ACCESS_RW_WRITE if the owner will write
  *
@@ -214,20 +245,37 @@ static int ifd_access_prot(unsigned int flags)
  * range; unmapping it first calls the owner's unmap callback.
  *
  * Return: 0, -ENOENT (not attached or not mapped), -EPERM (mapping not
- * writable), -EINVAL (misaligned or empty), -EOVERFLOW, -ENOMEM.
+ * writable), -EINVAL (empty, misaligned, bad flags), -EOVERFLOW, -ENOMEM.
  */
 int iommufd2_access_pin_pages(struct ifd_access *access, unsigned long iova,
 			      unsigned long length, struct page **out_pages,
 			      unsigned int flags)
 {
+	unsigned long n = 0, start, len;
 	struct ifd_access_pin *pin;
 	struct ifd_piece *piece;
-	unsigned long n = 0;
 	int rc;
 
-	if (!length || !PAGE_ALIGNED(iova) || !PAGE_ALIGNED(length) ||
-	    (flags & ~IOMMUFD2_ACCESS_RW_WRITE))
+	if (flags & ~IOMMUFD2_ACCESS_RW_WRITE)
 		return -EINVAL;
+	rc = ifd_access_cover(iova, length, &start, &len);
+	if (rc)
+		return rc;
+	/*
+	 * The start must be page aligned (the length need not): as
+	 * upstream, that is EINVAL where the range is mapped, ENOENT where
+	 * it is not.
+	 */
+	if (!PAGE_ALIGNED(iova)) {
+		mutex_lock(&access->lock);
+		rc = access->ioas &&
+		     ifd_iova_map_covered(&access->ioas->map, iova,
+					  iova + length - 1) ? -EINVAL : -ENOENT;
+		mutex_unlock(&access->lock);
+		return rc;
+	}
+	iova = start;
+	length = len;
 	pin = kzalloc_obj(*pin, GFP_KERNEL_ACCOUNT);
 	if (!pin)
 		return -ENOMEM;
@@ -274,6 +322,8 @@ void iommufd2_access_unpin_pages(struct ifd_access *access,
 {
 	struct ifd_access_pin *pin, *found = NULL;
 
+	if (ifd_access_cover(iova, length, &iova, &length))
+		return;
 	mutex_lock(&access->lock);
 	list_for_each_entry(pin, &access->pins, link) {
 		if (pin->node.start == iova &&

@@ -160,9 +160,19 @@ static int ifd_dirty_read(struct iommu_domain *domain, unsigned long iova,
 	return rc;
 }
 
+/* A paging HWPT (a nested one is ENOENT, as upstream's lookup). */
+static struct ifd_hwpt *ifd_dirty_paging_get(struct ifd_ctx *ctx, u32 id)
+{
+	struct ifd_object *obj = ifd_object_get(ctx, id, IFD_OBJ_HWPT_PAGING);
+
+	if (IS_ERR(obj))
+		return ERR_CAST(obj);
+	return container_of(obj, struct ifd_hwpt, obj);
+}
+
 static struct ifd_hwpt *ifd_dirty_hwpt_get(struct ifd_ctx *ctx, u32 id)
 {
-	struct ifd_hwpt *hwpt = iommufd2_hwpt_get(ctx, id);
+	struct ifd_hwpt *hwpt = ifd_dirty_paging_get(ctx, id);
 
 	if (IS_ERR(hwpt))
 		return hwpt;
@@ -198,22 +208,22 @@ int ifd_cmd_hwpt_set_dirty_tracking(struct ifd_ucmd *ucmd)
 	return rc;
 }
 
-/* Upstream's rules for the range and its granularity. */
+/* Upstream's rules for the range and its granularity, in its order. */
 static int ifd_dirty_check_range(struct iommu_hwpt_get_dirty_bitmap *cmd,
 				 unsigned long align, unsigned long *last)
 {
 	u64 last64;
 
-	if (!cmd->length || check_add_overflow(cmd->iova, cmd->length - 1,
-					       &last64))
+	if (!cmd->length)
+		return -EINVAL;
+	if (check_add_overflow(cmd->iova, cmd->length - 1, &last64))
 		return -EOVERFLOW;
 	if (cmd->iova > ULONG_MAX || last64 > ULONG_MAX)
 		return -EOVERFLOW;
-	if (!cmd->page_size || !is_power_of_2(cmd->page_size) ||
-	    cmd->page_size > SZ_1G)
-		return -EINVAL;
-	align = max_t(unsigned long, align, cmd->page_size);
 	if ((cmd->iova | (last64 + 1)) & (align - 1))
+		return -EINVAL;
+	if (!cmd->page_size ||
+	    ((cmd->iova | (last64 + 1)) & (cmd->page_size - 1)))
 		return -EINVAL;
 	*last = last64;
 	return 0;
@@ -234,7 +244,7 @@ int ifd_cmd_hwpt_get_dirty_bitmap(struct ifd_ucmd *ucmd)
 		return -EOPNOTSUPP;
 	if (cmd->flags & IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR)
 		flags |= IOMMU_DIRTY_NO_CLEAR;
-	hwpt = ifd_dirty_hwpt_get(ucmd->ctx, cmd->hwpt_id);
+	hwpt = ifd_dirty_paging_get(ucmd->ctx, cmd->hwpt_id);
 	if (IS_ERR(hwpt))
 		return PTR_ERR(hwpt);
 	map = &hwpt->ioas->map;
@@ -245,7 +255,14 @@ int ifd_cmd_hwpt_get_dirty_bitmap(struct ifd_ucmd *ucmd)
 	}
 
 	down_read(&map->lock);
+	/* The range first, then the domain's support, as upstream. */
 	rc = ifd_dirty_check_range(cmd, map->iova_alignment, &last);
+	if (!rc && !ifd_dirty_ops_supported(hwpt->domain))
+		rc = -EOPNOTSUPP;
+	/* Granules the bitmap arithmetic serves. */
+	if (!rc && (!is_power_of_2(cmd->page_size) ||
+		    cmd->page_size > SZ_1G))
+		rc = -EINVAL;
 	if (rc)
 		goto out_unlock;
 	if (!ifd_iova_map_covered_locked(map, cmd->iova, last)) {

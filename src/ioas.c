@@ -7,6 +7,7 @@
 
 #include <linux/dma-buf.h>
 #include <linux/err.h>
+#include <linux/file.h>
 #include <linux/iommu.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
@@ -250,11 +251,17 @@ static struct ifd_pages *ifd_pin_for_map_file(struct ifd_ucmd *ucmd,
 int ifd_cmd_ioas_map_file(struct ifd_ucmd *ucmd)
 {
 	struct iommu_ioas_map_file *cmd = ucmd->cmd;
+	struct file *file;
 	int rc;
 
 	rc = ifd_map_flags_check(cmd->flags, cmd->length, cmd->iova);
 	if (rc)
 		return rc;
+	/* A bad fd is EBADF before anything about the IOVA, as upstream. */
+	file = fget(cmd->fd);
+	if (!file)
+		return -EBADF;
+	fput(file);
 	return ifd_ioas_map_common(ucmd, sizeof(*cmd), cmd->ioas_id, cmd->flags,
 				   cmd->length, &cmd->iova,
 				   ifd_pin_for_map_file);

@@ -480,10 +480,6 @@ int ifd_iova_map_insert(struct ifd_iova_map *map, struct list_head *pieces,
 
 	first = list_first_entry(pieces, struct ifd_piece, link);
 	list_for_each_entry(piece, pieces, link) {
-		if ((prot & IOMMU_WRITE) && !piece->pages->writable) {
-			rc = -EPERM;
-			goto out_free;
-		}
 		area = kzalloc_obj(*area, GFP_KERNEL_ACCOUNT);
 		if (!area) {
 			rc = -ENOMEM;
@@ -504,8 +500,13 @@ int ifd_iova_map_insert(struct ifd_iova_map *map, struct list_head *pieces,
 	if (rc)
 		goto out_unlock;
 
+	/* Per piece, as upstream: permission, then the offset's alignment. */
 	cur = *iova;
 	list_for_each_entry(piece, pieces, link) {
+		if ((prot & IOMMU_WRITE) && !piece->pages->writable) {
+			rc = -EPERM;
+			break;
+		}
 		if ((piece->start_byte & ~PAGE_MASK) &
 		    (map->iova_alignment - 1)) {
 			rc = -EINVAL;
@@ -657,6 +658,25 @@ bool ifd_iova_map_covered_locked(struct ifd_iova_map *map,
 		next = node->last + 1;
 	}
 	return false;
+}
+
+/**
+ * ifd_iova_map_covered() - ifd_iova_map_covered_locked(), taking the lock
+ * @map: the address space
+ * @start: first IOVA
+ * @last: last IOVA
+ *
+ * Return: true if mappings cover every byte of [@start, @last].
+ */
+bool ifd_iova_map_covered(struct ifd_iova_map *map, unsigned long start,
+			  unsigned long last)
+{
+	bool covered;
+
+	down_read(&map->lock);
+	covered = ifd_iova_map_covered_locked(map, start, last);
+	up_read(&map->lock);
+	return covered;
 }
 
 /* Split the area holding @iova so that a new one starts at @iova. */
@@ -1186,7 +1206,8 @@ static unsigned long ifd_domain_min_page(struct iommu_domain *domain)
 static void ifd_update_alignment(struct ifd_iova_map *map)
 {
 	struct ifd_map_domain *md;
-	unsigned long align = map->large_pages ? 1 : PAGE_SIZE;
+	unsigned long align = map->large_pages && !map->page_accesses ?
+			      1 : PAGE_SIZE;
 
 	list_for_each_entry(md, &map->domains, link)
 		align = max(align, ifd_domain_min_page(md->domain));
@@ -1239,6 +1260,42 @@ int ifd_iova_map_set_large_pages(struct ifd_iova_map *map, bool on)
 	}
 	up_write(&map->lock);
 	return rc;
+}
+
+/**
+ * ifd_iova_map_add_page_access() - an access that pins pages attaches
+ * @map: the address space
+ *
+ * While it is attached the map's alignment is at least PAGE_SIZE.
+ *
+ * Return: 0, or -EADDRINUSE (as upstream) while a mapping is not PAGE_SIZE
+ * aligned; nothing changes then.
+ */
+int ifd_iova_map_add_page_access(struct ifd_iova_map *map)
+{
+	int rc = 0;
+
+	down_write(&map->lock);
+	if (ifd_areas_aligned(map, PAGE_SIZE)) {
+		map->page_accesses++;
+		ifd_update_alignment(map);
+	} else {
+		rc = -EADDRINUSE;
+	}
+	up_write(&map->lock);
+	return rc;
+}
+
+/**
+ * ifd_iova_map_remove_page_access() - such an access detaches
+ * @map: the address space ifd_iova_map_add_page_access() succeeded on
+ */
+void ifd_iova_map_remove_page_access(struct ifd_iova_map *map)
+{
+	down_write(&map->lock);
+	map->page_accesses--;
+	ifd_update_alignment(map);
+	up_write(&map->lock);
 }
 
 /**

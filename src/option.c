@@ -28,11 +28,12 @@ static int ifd_option_rlimit_mode(struct ifd_ctx *ctx,
 	case IOMMU_OPTION_OP_SET:
 		if (!capable(CAP_SYS_RESOURCE))
 			return -EPERM;
-		if (cmd->val64 > 1)
-			return -EINVAL;
+		/* A busy context is EBUSY before a bad value, as upstream. */
 		xa_lock(&ctx->objects);
 		if (!xa_empty(&ctx->objects))
 			rc = -EBUSY;
+		else if (cmd->val64 > 1)
+			rc = -EINVAL;
 		else
 			ctx->account_mode = cmd->val64 ? IFD_ACCOUNT_MM :
 							 IFD_ACCOUNT_USER;

@@ -57,6 +57,8 @@ struct ifd_area {
  * @domains: struct ifd_map_domain entries, the domains mirroring the map
  * @iova_alignment: every mapping's IOVA and length are multiples of this
  * @large_pages: domains may be filled with pages larger than PAGE_SIZE
+ * @page_accesses: attached accesses that pin pages; while there are any,
+ *	every mapping is PAGE_SIZE aligned (as upstream)
  * @busy_below: every byte from the lowest automatic IOVA up to (not
  *	including) this one is in an area or a reserved range, so automatic
  *	placement starts looking here; raised past what an insertion at it
@@ -73,6 +75,7 @@ struct ifd_iova_map {
 	struct list_head domains;
 	unsigned long iova_alignment;
 	bool large_pages;
+	unsigned int page_accesses;
 	unsigned long busy_below;
 };
 
@@ -148,6 +151,8 @@ struct ifd_pages_visitor {
 
 int ifd_iova_map_reserve_device(struct ifd_iova_map *map, struct device *dev,
 				const void *owner);
+bool ifd_iova_map_covered(struct ifd_iova_map *map, unsigned long start,
+			  unsigned long last);
 bool ifd_iova_map_covered_locked(struct ifd_iova_map *map,
 				 unsigned long start, unsigned long last);
 int ifd_iova_map_cut(struct ifd_iova_map *map, unsigned long iova,
@@ -156,6 +161,8 @@ int ifd_iova_map_reserve(struct ifd_iova_map *map, unsigned long start,
 			 unsigned long last, const void *owner);
 void ifd_iova_map_unreserve(struct ifd_iova_map *map, const void *owner);
 int ifd_iova_map_set_large_pages(struct ifd_iova_map *map, bool on);
+int ifd_iova_map_add_page_access(struct ifd_iova_map *map);
+void ifd_iova_map_remove_page_access(struct ifd_iova_map *map);
 int ifd_iova_map_add_domain(struct ifd_iova_map *map,
 			    struct iommu_domain *domain);
 void ifd_iova_map_remove_domain(struct ifd_iova_map *map,

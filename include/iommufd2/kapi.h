@@ -156,9 +156,13 @@ void iommufd2_hw_queue_undepend(struct ifd_hw_queue *hwq,
  *	this callback takes across iommufd2_access_pin_pages() and the
  *	owner's record of the pin.  An owner that keeps pins makes the unmap
  *	fail with EBUSY.
+ * @needs_pin_pages: the access pins pages (iommufd2_access_pin_pages());
+ *	while it is attached, every mapping of its IOAS is PAGE_SIZE aligned,
+ *	and attaching it to an IOAS with a smaller mapping is EADDRINUSE
  */
 struct iommufd2_access_ops {
 	void (*unmap)(void *data, unsigned long iova, unsigned long length);
+	bool needs_pin_pages;
 };
 
 #define IOMMUFD2_ACCESS_RW_WRITE	BIT(0)	/* copy into the IOAS */

@@ -79,6 +79,7 @@ static void mock_access_unmap(void *data, unsigned long iova,
 
 static const struct iommufd2_access_ops mock_access_ops = {
 	.unmap = mock_access_unmap,
+	.needs_pin_pages = true,
 };
 
 static int mock_acc_create(struct list_head *accesses, struct mutex *lock,
@@ -142,7 +143,9 @@ static int mock_acc_pin(struct mock_acc *acc, struct mock_access *cmd)
 	struct page **pages;
 	int rc;
 
-	if (!npages || npages > MOCK_RW_MAX / sizeof(*pages))
+	/* This mock's pins are whole pages (the core takes any range). */
+	if (!npages || npages > MOCK_RW_MAX / sizeof(*pages) ||
+	    !PAGE_ALIGNED(cmd->iova) || !PAGE_ALIGNED(cmd->length))
 		return -EINVAL;
 	pages = kvcalloc(npages, sizeof(*pages), GFP_KERNEL);
 	pin = kzalloc_obj(*pin, GFP_KERNEL);

@@ -94,6 +94,12 @@ static const struct iommufd2_access_ops mock_st_access_ops = {
 	.unmap = mock_st_access_unmap,
 };
 
+/* CREATE_NEEDS_PIN_PAGES: the IOAS keeps PAGE_SIZE alignment for it. */
+static const struct iommufd2_access_ops mock_st_access_pin_ops = {
+	.unmap = mock_st_access_unmap,
+	.needs_pin_pages = true,
+};
+
 static int mock_st_access_release(struct inode *inode, struct file *file)
 {
 	struct mock_st_access *sta = file->private_data;
@@ -143,8 +149,9 @@ static int mock_st_create_access(struct iommufd2_test_call *call)
 		rc = fd;
 		goto out_file;
 	}
-	access = iommufd2_access_create(call->ctx, &mock_st_access_ops, sta,
-					&id);
+	access = iommufd2_access_create(call->ctx, sta->pins ?
+					&mock_st_access_pin_ops :
+					&mock_st_access_ops, sta, &id);
 	if (IS_ERR(access)) {
 		rc = PTR_ERR(access);
 		goto out_fd;
