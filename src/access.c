@@ -263,14 +263,14 @@ int iommufd2_access_pin_pages(struct ifd_access *access, unsigned long iova,
 		return rc;
 	/*
 	 * The start must be page aligned (the length need not): as
-	 * upstream, that is EINVAL where the range is mapped, ENOENT where
+	 * upstream, that is EINVAL where the start is mapped, ENOENT where
 	 * it is not.
 	 */
 	if (!PAGE_ALIGNED(iova)) {
 		mutex_lock(&access->lock);
 		rc = access->ioas &&
-		     ifd_iova_map_covered(&access->ioas->map, iova,
-					  iova + length - 1) ? -EINVAL : -ENOENT;
+		     ifd_iova_map_covered(&access->ioas->map, iova, iova) ?
+		     -EINVAL : -ENOENT;
 		mutex_unlock(&access->lock);
 		return rc;
 	}

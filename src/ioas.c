@@ -172,6 +172,7 @@ int ifd_ioas_map_pages(struct ifd_ioas *ioas, struct ifd_pages *pages,
  */
 static int ifd_ioas_map_common(struct ifd_ucmd *ucmd, size_t cmd_size,
 			       u32 ioas_id, u32 flags, u64 length, u64 *iova,
+			       int (*check_source)(struct ifd_ucmd *ucmd),
 			       struct ifd_pages *(*pin)(struct ifd_ucmd *ucmd,
 							bool writable))
 {
@@ -184,6 +185,18 @@ static int ifd_ioas_map_common(struct ifd_ucmd *ucmd, size_t cmd_size,
 	if (IS_ERR(ioas))
 		return PTR_ERR(ioas);
 
+	/*
+	 * Upstream's order: the IOAS, an empty length, then the memory (a bad
+	 * fd of a map_file); the IOVA after.  The IOVA is checked before the
+	 * memory is pinned, so bad input pins nothing.
+	 */
+	if (!length) {
+		rc = -EINVAL;
+		goto out_put;
+	}
+	rc = check_source ? check_source(ucmd) : 0;
+	if (rc)
+		goto out_put;
 	if (flags & IOMMU_IOAS_MAP_FIXED_IOVA) {
 		rc = ifd_iova_map_precheck(&ioas->map, out_iova, length);
 		if (rc)
@@ -227,7 +240,8 @@ int ifd_cmd_ioas_map(struct ifd_ucmd *ucmd)
 	if (rc)
 		return rc;
 	return ifd_ioas_map_common(ucmd, sizeof(*cmd), cmd->ioas_id, cmd->flags,
-				   cmd->length, &cmd->iova, ifd_pin_for_map);
+				   cmd->length, &cmd->iova, NULL,
+				   ifd_pin_for_map);
 }
 
 static struct ifd_pages *ifd_pin_for_map_file(struct ifd_ucmd *ucmd,
@@ -248,23 +262,29 @@ static struct ifd_pages *ifd_pin_for_map_file(struct ifd_ucmd *ucmd,
 	return pages;
 }
 
+/* MAP_FILE's fd is looked at before the IOVA: EBADF first, as upstream. */
+static int ifd_map_file_check_fd(struct ifd_ucmd *ucmd)
+{
+	struct iommu_ioas_map_file *cmd = ucmd->cmd;
+	struct file *file = fget(cmd->fd);
+
+	if (!file)
+		return -EBADF;
+	fput(file);
+	return 0;
+}
+
 int ifd_cmd_ioas_map_file(struct ifd_ucmd *ucmd)
 {
 	struct iommu_ioas_map_file *cmd = ucmd->cmd;
-	struct file *file;
 	int rc;
 
 	rc = ifd_map_flags_check(cmd->flags, cmd->length, cmd->iova);
 	if (rc)
 		return rc;
-	/* A bad fd is EBADF before anything about the IOVA, as upstream. */
-	file = fget(cmd->fd);
-	if (!file)
-		return -EBADF;
-	fput(file);
 	return ifd_ioas_map_common(ucmd, sizeof(*cmd), cmd->ioas_id, cmd->flags,
 				   cmd->length, &cmd->iova,
-				   ifd_pin_for_map_file);
+				   ifd_map_file_check_fd, ifd_pin_for_map_file);
 }
 
 int ifd_cmd_ioas_copy(struct ifd_ucmd *ucmd)

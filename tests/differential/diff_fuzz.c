@@ -681,9 +681,11 @@ static int other_device_pt(struct state *st, int s, int for_device)
 		return 0;
 	/*
 	 * A destroyed object's ID may be reused (by either side) for any
-	 * new object, one of the other device's among them.
+	 * new object, one of the other device's among them; so may a mock
+	 * domain's automatic HWPT's, which goes when its device leaves it.
 	 */
-	if (kind == K_NONE && st->slot[s].id) {
+	if ((kind == K_NONE && st->slot[s].id) ||
+	    (kind == K_HWPT && st->slot[s].for_device < 0)) {
 		say(" stale_pt");
 		return 1;
 	}
@@ -727,6 +729,8 @@ static void op_mock_domain(struct state *st)
 	n = slot_new(st);
 	slot_set(st, n, K_HWPT, cmd.mock_domain.out_hwpt_id, -1);
 	st->slot[n].ioas = ioas;
+	/* automatic: it may be gone, and its ID reused, at any time */
+	st->slot[n].for_device = -1;
 }
 
 static void op_mock_replace(struct state *st)
