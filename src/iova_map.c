@@ -96,19 +96,39 @@ static unsigned long ifd_area_npages(struct ifd_area *area)
 	return DIV_ROUND_UP(bytes, PAGE_SIZE);
 }
 
-static void ifd_area_unmap_domain(struct ifd_area *area,
-				  struct iommu_domain *domain,
-				  unsigned long npages)
+/* The bytes the area maps: a domain holds it at its own IOVA. */
+static size_t ifd_area_length(struct ifd_area *area)
 {
-	size_t len = npages << PAGE_SHIFT;
+	return area->node.last - area->node.start + 1;
+}
 
-	if (area->pages->dmabuf) {
+/*
+ * Whether the area's IOVA, end or offset in its pages is not page aligned:
+ * only a domain whose smallest page is below PAGE_SIZE (the selftest
+ * mock's 2 KiB granule) allows such areas.
+ */
+static bool ifd_area_sub_page(struct ifd_area *area)
+{
+	return (area->node.start | (area->node.last + 1) | area->start_byte) &
+	       ~PAGE_MASK;
+}
+
+static void ifd_domain_unmap(struct iommu_domain *domain, unsigned long iova,
+			     size_t len)
+{
+	if (len && iommu_unmap(domain, iova, len) != len)
+		pr_err("domain kept part of IOVA 0x%lx+0x%zx\n", iova, len);
+}
+
+/* Take the area out of a domain that holds all of it. */
+static void ifd_area_unmap_domain(struct ifd_area *area,
+				  struct iommu_domain *domain)
+{
+	if (area->pages->dmabuf)
 		ifd_dmabuf_unmap(area->pages, domain, ifd_area_page_iova(area));
-		return;
-	}
-	if (len && iommu_unmap(domain, ifd_area_page_iova(area), len) != len)
-		pr_err("domain kept part of IOVA 0x%lx+0x%zx\n",
-		       ifd_area_page_iova(area), len);
+	else
+		ifd_domain_unmap(domain, area->node.start,
+				 ifd_area_length(area));
 }
 
 /*
@@ -205,12 +225,41 @@ static int ifd_map_small(struct iommu_domain *domain,
 	return 0;
 }
 
+/*
+ * Map a sub-page area: each physically contiguous piece for the part of it
+ * the area holds, from the area's offset in its first page.  Undoes its
+ * own work on failure.
+ */
+static int ifd_map_sub_page(struct iommu_domain *domain,
+			    struct ifd_area *area, struct ifd_pfn_cursor *cur)
+{
+	size_t off = area->start_byte & ~PAGE_MASK;
+	size_t left = ifd_area_length(area), len;
+	unsigned long iova = area->node.start, pfn, n;
+	int rc;
+
+	while (left && ifd_pfn_cursor_next(cur, &pfn, &n)) {
+		len = min_t(size_t, left, (n << PAGE_SHIFT) - off);
+		rc = iommu_map(domain, iova, PFN_PHYS(pfn) + off, len,
+			       area->prot, GFP_KERNEL_ACCOUNT);
+		if (rc) {
+			ifd_domain_unmap(domain, area->node.start,
+					 iova - area->node.start);
+			return rc;
+		}
+		iova += len;
+		left -= len;
+		off = 0;
+	}
+	return 0;
+}
+
 /* Map the area into one domain; undoes its own partial work on failure. */
 static int ifd_area_map_domain(struct ifd_iova_map *map,
 			       struct ifd_area *area,
 			       struct iommu_domain *domain)
 {
-	unsigned long iova = ifd_area_page_iova(area), done = 0;
+	unsigned long iova = area->node.start, done = 0;
 	struct ifd_pfn_cursor cur;
 	int rc;
 
@@ -218,18 +267,21 @@ static int ifd_area_map_domain(struct ifd_iova_map *map,
 	if (rc)
 		return rc;
 	if (area->pages->dmabuf)
-		return ifd_dmabuf_map(area->pages, domain, iova,
+		return ifd_dmabuf_map(area->pages, domain,
+				      ifd_area_page_iova(area),
 				      area->start_byte >> PAGE_SHIFT,
 				      ifd_area_npages(area), area->prot);
 	ifd_pfn_cursor_init(&cur, area->pages, area->start_byte >> PAGE_SHIFT,
 			    ifd_area_npages(area));
+	if (ifd_area_sub_page(area))
+		return ifd_map_sub_page(domain, area, &cur);
 	if (map->large_pages)
 		rc = ifd_map_pieces(domain, &cur, iova, ifd_area_npages(area),
 				    area->prot, &done);
 	else
 		rc = ifd_map_small(domain, &cur, iova, area->prot, &done);
 	if (rc)
-		ifd_area_unmap_domain(area, domain, done);
+		ifd_domain_unmap(domain, iova, done << PAGE_SHIFT);
 	return rc;
 }
 
@@ -247,8 +299,7 @@ static int ifd_area_map_domains(struct ifd_iova_map *map,
 		list_for_each_entry(undo, &map->domains, link) {
 			if (undo == md)
 				break;
-			ifd_area_unmap_domain(area, undo->domain,
-					      ifd_area_npages(area));
+			ifd_area_unmap_domain(area, undo->domain);
 		}
 		return rc;
 	}
@@ -261,7 +312,7 @@ static void ifd_area_unmap_domains(struct ifd_iova_map *map,
 	struct ifd_map_domain *md;
 
 	list_for_each_entry(md, &map->domains, link)
-		ifd_area_unmap_domain(area, md->domain, ifd_area_npages(area));
+		ifd_area_unmap_domain(area, md->domain);
 }
 
 /* Unmap [@iova, @iova + @len) into @gather; nothing for an empty range. */
@@ -294,19 +345,20 @@ static void ifd_areas_unmap_domains(struct ifd_iova_map *map,
 		gathered = false;
 		len = 0;
 		list_for_each_entry(area, areas, link) {
-			iova = ifd_area_page_iova(area);
 			if (area->pages->dmabuf) {
-				ifd_dmabuf_unmap(area->pages, md->domain, iova);
+				ifd_dmabuf_unmap(area->pages, md->domain,
+						 ifd_area_page_iova(area));
 				continue;
 			}
 			gathered = true;
+			iova = area->node.start;
 			if (len && iova == start + len) {
-				len += ifd_area_npages(area) << PAGE_SHIFT;
+				len += ifd_area_length(area);
 				continue;
 			}
 			ifd_unmap_gathered(md->domain, start, len, &gather);
 			start = iova;
-			len = ifd_area_npages(area) << PAGE_SHIFT;
+			len = ifd_area_length(area);
 		}
 		ifd_unmap_gathered(md->domain, start, len, &gather);
 		if (gathered)
@@ -860,6 +912,26 @@ static int ifd_unmap_range(struct ifd_iova_map *map, unsigned long start,
 	return 0;
 }
 
+/*
+ * Whether a mapping from @iova up to the first hole (or @last) lacks @prot:
+ * as upstream, that is EPERM even when a hole (ENOENT) follows it.
+ */
+static bool ifd_contig_lacks_prot(struct ifd_iova_map *map,
+				  unsigned long iova, unsigned long last,
+				  int prot)
+{
+	struct ifd_area *area;
+
+	while ((area = ifd_area_first(map, iova, iova))) {
+		if ((area->prot & prot) != prot)
+			return true;
+		if (area->node.last >= last)
+			break;
+		iova = area->node.last + 1;
+	}
+	return false;
+}
+
 /**
  * ifd_iova_map_pin_for_access() - record an access's pin of an IOVA range
  * @map: the address space
@@ -888,11 +960,10 @@ int ifd_iova_map_pin_for_access(struct ifd_iova_map *map,
 		up_write(&map->lock);
 		return -ENOENT;
 	}
-	rc = ifd_collect_locked(map, iova, last, &pin->pieces);
+	rc = ifd_contig_lacks_prot(map, iova, last, prot) ? -EPERM :
+	     ifd_collect_locked(map, iova, last, &pin->pieces);
 	if (!rc) {
 		list_for_each_entry(piece, &pin->pieces, link) {
-			if ((piece->prot & prot) != prot)
-				rc = -EPERM;
 			/* No struct pages for the CPU behind a dma-buf. */
 			if (piece->pages->dmabuf)
 				rc = -EINVAL;
@@ -1353,8 +1424,7 @@ int ifd_iova_map_add_domain(struct ifd_iova_map *map,
 			continue;
 		for (undo = ifd_area_first(map, 0, ULONG_MAX); undo != area;
 		     undo = ifd_area_next(undo, 0, ULONG_MAX))
-			ifd_area_unmap_domain(undo, domain,
-					      ifd_area_npages(undo));
+			ifd_area_unmap_domain(undo, domain);
 		goto out_unreserve;
 	}
 	list_add_tail(&md->link, &map->domains);
@@ -1393,8 +1463,7 @@ void ifd_iova_map_remove_domain(struct ifd_iova_map *map,
 		list_del(&found->link);
 		for (area = ifd_area_first(map, 0, ULONG_MAX); area;
 		     area = ifd_area_next(area, 0, ULONG_MAX))
-			ifd_area_unmap_domain(area, domain,
-					      ifd_area_npages(area));
+			ifd_area_unmap_domain(area, domain);
 		ifd_unreserve_locked(map, domain);
 		ifd_update_alignment(map);
 	}
