@@ -103,6 +103,8 @@ static const struct {
 	  "IOMMU_IOAS_UNMAP that would cut a mapping: upstream may already have removed mappings before the cut when it returns ENOENT, iommufd2 removes nothing (README: bad input changes nothing)" },
 	{ "dirty_bitmap", NULL, "unmapped_range",
 	  "IOMMU_HWPT_GET_DIRTY_BITMAP of a range the HWPT's IOAS does not entirely map: upstream answers 0 (its walk's EINVAL is dropped), iommufd2 EINVAL" },
+	{ "access_rw", "partial", NULL,
+	  "An access write (IOMMU_TEST_OP_ACCESS_RW) that fails part way, at a hole or a read-only mapping: upstream has written the mappings before it, iommufd2 writes nothing (README: bad input changes nothing)" },
 	{ "map_file", NULL, "past_eof",
 	  "IOMMU_IOAS_MAP_FILE of a range past the end of the file: upstream maps it and fails when the pages are pinned, iommufd2 answers EINVAL at the map" },
 };
@@ -1015,6 +1017,51 @@ static int access_fd(struct state *st)
 	       BAD_ID;
 }
 
+/*
+ * The user bytes behind [@iova, @iova + @len) in any mapping of the model
+ * (of any IOAS: a superset does no harm), saved before an access write.
+ */
+static struct saved_bytes {
+	char *va;
+	size_t len;
+	char data[3 * PAGE];
+} saved[NMAPS];
+static int nsaved;
+
+static void save_range(struct state *st, __u64 iova, __u64 len)
+{
+	__u64 lo, hi;
+	int i;
+
+	nsaved = 0;
+	for (i = 0; i < st->nmaps; i++) {
+		const struct mapping *m = &st->map[i];
+
+		lo = iova > m->iova ? iova : m->iova;
+		hi = iova + len < m->iova + m->len ? iova + len :
+						     m->iova + m->len;
+		if (lo >= hi || hi - lo > sizeof(saved[0].data))
+			continue;
+		saved[nsaved].va = model_va(m, lo);
+		saved[nsaved].len = hi - lo;
+		memcpy(saved[nsaved].data, saved[nsaved].va, hi - lo);
+		nsaved++;
+	}
+}
+
+/* Put the saved bytes back; whether any had changed. */
+static int restore_range(void)
+{
+	int i, changed = 0;
+
+	for (i = 0; i < nsaved; i++) {
+		if (memcmp(saved[i].va, saved[i].data, saved[i].len))
+			changed = 1;
+		memcpy(saved[i].va, saved[i].data, saved[i].len);
+	}
+	return changed;
+}
+
 static void op_access_rw(struct state *st)
 {
 	struct iommu_test_cmd cmd = { .op = IOMMU_TEST_OP_ACCESS_RW };
@@ -1033,8 +1080,17 @@ static void op_access_rw(struct state *st)
 	memset(buf, 0x5a, sizeof(buf));
 	say(" flags=%#x len=%#llx", cmd.access_rw.flags,
 	    (unsigned long long)cmd.access_rw.length);
+	if (cmd.access_rw.flags & MOCK_ACCESS_RW_WRITE)
+		save_range(st, cmd.access_rw.iova, cmd.access_rw.length);
 	rc = test_cmd(st, &cmd);
 	say_rc(rc);
+	/*
+	 * A failed write: upstream has written the mappings before the one
+	 * it failed on, iommufd2 none.  Say so, and undo it, so the two
+	 * sides' memory stays the same.
+	 */
+	if (rc && (cmd.access_rw.flags & MOCK_ACCESS_RW_WRITE))
+		say(" partial=%d", restore_range());
 	if (rc || (cmd.access_rw.flags & MOCK_ACCESS_RW_WRITE))
 		return;
 	for (i = 0; i < cmd.access_rw.length && i < sizeof(buf); i++)
