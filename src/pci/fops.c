@@ -257,6 +257,8 @@ static int ifd2_bind(struct ifd2_pci_file *df, void __user *uarg)
 				offsetof(struct vfio_device_bind_iommufd,
 					 out_devid), &devid, sizeof(devid)))
 		rc = -EFAULT;
+	if (!rc)
+		rc = ifd2_sriov_commit(df->state, token);
 	if (rc) {
 		ifd2_pci_untake(df->state);
 		df->ctx = NULL;

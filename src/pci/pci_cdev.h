@@ -215,6 +215,7 @@ void ifd2_sriov_probe(struct ifd2_pci *state);
 int ifd2_sriov_configure(struct pci_dev *pdev, int nr);
 void ifd2_sriov_remove(struct ifd2_pci *state);
 int ifd2_sriov_claim(struct ifd2_pci *state, const uuid_t *uuid);
+int ifd2_sriov_commit(struct ifd2_pci *state, const uuid_t *uuid);
 void ifd2_sriov_release(struct ifd2_pci *state);
 int ifd2_sriov_set_token(struct ifd2_pci *state, u32 flags,
 			 void __user *arg, size_t size);

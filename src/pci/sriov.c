@@ -138,8 +138,10 @@ static bool ifd2_token_match(struct ifd2_pci *pf, const uuid_t *uuid)
  *
  * A VF whose PF enabled SR-IOV through us needs the PF's token, and is
  * then counted among the PF's bound VFs until ifd2_sriov_release().  A PF
- * with bound VFs needs the token; without, a token given sets it.  Any
- * other device, or a VF of a PF that is not ours, takes no token.
+ * with bound VFs needs the token; without, a token given is set once the
+ * bind has succeeded (ifd2_sriov_commit()), so a refused bind changes
+ * nothing.  Any other device, or a VF of a PF that is not ours, takes no
+ * token.
  *
  * Return: 0, -EACCES for a missing or wrong token, -EINVAL for a token
  * nothing uses.
@@ -158,12 +160,8 @@ int ifd2_sriov_claim(struct ifd2_pci *state, const uuid_t *uuid)
 		mutex_unlock(&pf->vf_token.lock);
 	} else if (state->vf_token.valid) {
 		mutex_lock(&state->vf_token.lock);
-		if (state->vf_token.users) {
-			if (!ifd2_token_match(state, uuid))
-				rc = -EACCES;
-		} else if (uuid) {
-			uuid_copy(&state->vf_token.uuid, uuid);
-		}
+		if (state->vf_token.users && !ifd2_token_match(state, uuid))
+			rc = -EACCES;
 		mutex_unlock(&state->vf_token.lock);
 	} else if (uuid) {
 		rc = -EINVAL;
@@ -172,6 +170,34 @@ int ifd2_sriov_claim(struct ifd2_pci *state, const uuid_t *uuid)
 		pci_info_ratelimited(state->pdev, "bind refused: %s VF token\n",
 				     rc == -EINVAL ? "unused" :
 				     uuid ? "wrong" : "no");
+	return rc;
+}
+
+/**
+ * ifd2_sriov_commit() - a PF's bind succeeded: its token takes effect
+ * @state: the device just bound
+ * @uuid: the token its bind carried, or NULL
+ *
+ * A VF may have bound with the old token since ifd2_sriov_claim()
+ * checked; the check is made again, and then the bind fails as it would
+ * have had the VF been first.
+ *
+ * Return: 0, or -EACCES.
+ */
+int ifd2_sriov_commit(struct ifd2_pci *state, const uuid_t *uuid)
+{
+	int rc = 0;
+
+	if (state->pf || !state->vf_token.valid)
+		return 0;
+	mutex_lock(&state->vf_token.lock);
+	if (state->vf_token.users) {
+		if (!ifd2_token_match(state, uuid))
+			rc = -EACCES;
+	} else if (uuid) {
+		uuid_copy(&state->vf_token.uuid, uuid);
+	}
+	mutex_unlock(&state->vf_token.lock);
 	return rc;
 }
 
