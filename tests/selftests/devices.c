@@ -341,6 +341,60 @@ TEST_F(testdev, bar_mmap_follows_memory_decode)
 				     &tok));
 }
 
+/* The reader of bar_fault_races_memory_decode. */
+struct bar_reader {
+	volatile __u32 *bar;
+	volatile int stop;
+	long reads, faults, stale;
+};
+
+static void *bar_reader_run(void *arg)
+{
+	struct bar_reader *r = arg;
+	__u32 v;
+
+	while (!r->stop) {
+		if (bar_read(r->bar, TESTDEV_LEN / 4, &v))
+			r->faults++;
+		else if (v != 0x3000)
+			r->stale++;
+		r->reads++;
+	}
+	return NULL;
+}
+
+/*
+ * A thread faulting the BAR mapping in while another turns memory decode
+ * off and on: every read either faults (SIGBUS) or reaches a decoding
+ * device; none reads through a mapping that outlived decode (all ones
+ * from a device that does not decode).  Ends with decode on and the
+ * mapping working.
+ */
+TEST_F(testdev, bar_fault_races_memory_decode)
+{
+	struct bar_reader r = { .bar = self->d.bar };
+	pthread_t thread;
+	__u16 cmd, off;
+	__u32 v = 0;
+	int i;
+
+	self->d.bar[TESTDEV_LEN / 4] = 0x3000;
+	ASSERT_EQ(2, pread(self->d.devfd, &cmd, 2, CFG_OFF + 4));
+	off = cmd & ~CMD_MEMORY;
+	ASSERT_EQ(0, pthread_create(&thread, NULL, bar_reader_run, &r));
+	for (i = 0; i < 2000; i++) {
+		ASSERT_EQ(2, pwrite(self->d.devfd, &off, 2, CFG_OFF + 4));
+		ASSERT_EQ(2, pwrite(self->d.devfd, &cmd, 2, CFG_OFF + 4));
+	}
+	r.stop = 1;
+	pthread_join(thread, NULL);
+	TH_LOG("%ld reads, %ld faulted", r.reads, r.faults);
+	EXPECT_LT(0, r.reads);
+	EXPECT_EQ(0, r.stale);
+	ASSERT_EQ(0, bar_read(self->d.bar, TESTDEV_LEN / 4, &v));
+	EXPECT_EQ(0x3000, v);
+}
+
 TEST_F(testdev, dma_attach_replace_detach)
 {
 	__u64 gpa_b;
