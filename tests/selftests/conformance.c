@@ -129,10 +129,12 @@ static int md_check_map(int fd, __u32 hwpt, __u64 iova, void *va, __u64 len)
 
 /*
  * The selftest mock's domain has a 2 KiB granule, so upstream maps 2 KiB
- * mappings: two halves of one CPU page, crossed over at neighbouring
- * IOVAs, each translated to its own half, whether they are mapped with
- * the domain attached or before it attaches; unmapping one leaves the
- * other.  (iommufd2 used to map each as its whole CPU page: EBUSY.)
+ * mappings.  Two halves of one CPU page at the two halves of one IOVA
+ * page, and the same halves crossed over at the next IOVA page, whether
+ * mapped with the domain attached or before it attaches: each IOVA is
+ * translated to its own half and nothing around them is (iommufd2 used to
+ * mirror each half as its whole CPU page: EBUSY for the second half, and
+ * the first half's mapping reached the other half of its page).
  */
 TEST(sub_page_mappings_share_a_page)
 {
@@ -141,9 +143,15 @@ TEST(sub_page_mappings_share_a_page)
 		.op = IOMMU_TEST_OP_MOCK_DOMAIN,
 	};
 	char *page = (char *)ifd2_pages(1);
-	__u64 a = MOCK_APERTURE_START + 0x10000, b = a + 2048, iova;
-	int fd = ifd2_open(), i;
-	__u32 ioas[2];
+	__u64 a = MOCK_APERTURE_START + 0x10000, c = a + 0x10000;
+	static const struct {
+		__u64 iova_off;
+		unsigned int page_off;
+	} halves[] = { { 0, 0 }, { 2048, 2048 }, { 0x10000, 2048 },
+		       { 0x10000 + 2048, 0 } };
+	int fd = ifd2_open(), i, h;
+	__u32 ioas[2], hwpt;
+	__u64 iova;
 
 	ASSERT_LE(0, fd);
 	ASSERT_NE(NULL, page);
@@ -153,23 +161,28 @@ TEST(sub_page_mappings_share_a_page)
 		/* IOAS 0 gets its domain first, IOAS 1 after its maps. */
 		if (i == 0)
 			MOCK_CMD_OR_SKIP(fd, md);
-		iova = a;
-		ASSERT_EQ(0, ifd2_map(fd, ioas[i], page + 2048, 2048, &iova,
-				      IFD2_FIXED));
-		iova = b;
-		EXPECT_EQ(0, ifd2_map(fd, ioas[i], page, 2048, &iova,
-				      IFD2_FIXED));
+		for (h = 0; h < 4; h++) {
+			iova = a + halves[h].iova_off;
+			EXPECT_EQ(0, ifd2_map(fd, ioas[i],
+					      page + halves[h].page_off, 2048,
+					      &iova, IFD2_FIXED));
+		}
 		if (i == 1)
 			MOCK_CMD_OR_SKIP(fd, md);
-		EXPECT_EQ(0, md_check_map(fd, md.mock_domain.out_hwpt_id, a,
-					  page + 2048, 2048));
-		EXPECT_EQ(0, md_check_map(fd, md.mock_domain.out_hwpt_id, b,
-					  page, 2048));
-		ASSERT_EQ(0, ifd2_unmap(fd, ioas[i], a, 2048, NULL));
-		EXPECT_NE(0, md_check_map(fd, md.mock_domain.out_hwpt_id, a,
-					  page + 2048, 2048));
-		EXPECT_EQ(0, md_check_map(fd, md.mock_domain.out_hwpt_id, b,
-					  page, 2048));
+		hwpt = md.mock_domain.out_hwpt_id;
+		for (h = 0; h < 4; h++)
+			EXPECT_EQ(0, md_check_map(fd, hwpt,
+						  a + halves[h].iova_off,
+						  page + halves[h].page_off,
+						  2048));
+		/* Nothing on either side of the crossed pair. */
+		EXPECT_NE(0, md_check_map(fd, hwpt, c - 2048, page, 2048));
+		EXPECT_NE(0, md_check_map(fd, hwpt, c + 4096, page, 2048));
+		/* Unmapping one half leaves the other, and only it. */
+		ASSERT_EQ(0, ifd2_unmap(fd, ioas[i], a + 2048, 2048, NULL));
+		EXPECT_NE(0, md_check_map(fd, hwpt, a + 2048, page + 2048,
+					  2048));
+		EXPECT_EQ(0, md_check_map(fd, hwpt, a, page, 2048));
 	}
 	close(fd);
 }
