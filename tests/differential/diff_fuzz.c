@@ -257,6 +257,19 @@ static char *model_va(const struct mapping *m, __u64 iova)
 }
 
 /*
+ * Whether the model's bytes behind [@iova, +@len) of @m are memory of this
+ * process: a map_file past the end of the file (which upstream accepts)
+ * or of an odd address has none there.
+ */
+static int model_va_inside(const struct mapping *m, __u64 iova, __u64 len)
+{
+	__u64 size = m->file ? FILE_PAGES * PAGE : POOL_PAGES * PAGE;
+	__u64 off = m->off + (iova - m->iova);
+
+	return off < size && len <= size - off;
+}
+
+/*
  * Properties of a kernel-chosen IOVA in @ioas: aligned to the length's
  * natural alignment (up to a page), inside the reported ranges, clear of
  * every other mapping of the model.
@@ -1040,7 +1053,8 @@ static void save_range(struct state *st, __u64 iova, __u64 len)
 		lo = iova > m->iova ? iova : m->iova;
 		hi = iova + len < m->iova + m->len ? iova + len :
 						     m->iova + m->len;
-		if (lo >= hi || hi - lo > sizeof(saved[0].data))
+		if (lo >= hi || hi - lo > sizeof(saved[0].data) ||
+		    !model_va_inside(m, lo, hi - lo))
 			continue;
 		saved[nsaved].va = model_va(m, lo);
 		saved[nsaved].len = hi - lo;
@@ -1169,6 +1183,10 @@ static void op_dev_dma(struct state *st)
 		return;
 	}
 	iova = m->iova + PAGE * below(st, m->len / PAGE);
+	if (!model_va_inside(m, iova, 4)) {
+		say(" outside");
+		return;
+	}
 	va = (__u32 *)model_va(m, iova);
 	*va = 0;
 	gpa = ifd2_gpa(va);
@@ -1298,8 +1316,14 @@ static void run_side(struct ifd2_side *side, __u64 seed, int episodes,
 		_exit(0);
 	}
 	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
-	    WEXITSTATUS(status))
+	    WEXITSTATUS(status)) {
 		log->aborted = 1;
+		printf("# %s side of seed %llu: %s %d\n", side->name,
+		       (unsigned long long)seed,
+		       WIFSIGNALED(status) ? "killed by signal" : "exit status",
+		       WIFSIGNALED(status) ? WTERMSIG(status) :
+					     WEXITSTATUS(status));
+	}
 }
 
 /* @s without its "@field=..." word. */
