@@ -35,7 +35,7 @@
 #define PAGE 4096UL
 #define LINE 192
 #define NSLOTS 24
-#define NMAPS 96
+#define NMAPS 256
 #define POOL_PAGES 4096			/* 16 MiB of anonymous memory */
 #define FILE_PAGES 1024			/* 4 MiB memfd */
 #define IOVA_BASE 0x1000000ULL		/* the mock aperture's start */
@@ -105,6 +105,8 @@ static const struct {
 	  "IOMMU_HWPT_GET_DIRTY_BITMAP of a range the HWPT's IOAS does not entirely map: upstream answers 0 (its walk's EINVAL is dropped), iommufd2 EINVAL" },
 	{ "access_rw", "partial", NULL,
 	  "An access write (IOMMU_TEST_OP_ACCESS_RW) that fails part way, at a hole or a read-only mapping: upstream has written the mappings before it, iommufd2 writes nothing (README: bad input changes nothing)" },
+	{ "copy", NULL, "syz_flag",
+	  "IOMMU_IOAS_COPY with bit 16 of its flags: upstream's test build (CONFIG_IOMMUFD_TEST) takes it as MOCK_FLAGS_ACCESS_SYZ and translates the source IOVA syzkaller's way, iommufd2 answers EOPNOTSUPP as for any unknown flag" },
 	{ "map_file", NULL, "past_eof",
 	  "IOMMU_IOAS_MAP_FILE of a range past the end of the file: upstream maps it and fails when the pages are pinned, iommufd2 answers EINVAL at the map" },
 };
@@ -242,6 +244,22 @@ static int model_remove(struct state *st, int ioas, __u64 iova, __u64 last)
 static void model_forget_ioas(struct state *st, int ioas)
 {
 	model_remove(st, ioas, 0, UINT64_MAX);
+}
+
+/* The mapping of @ioas in the model holding all of [@iova, +@len), or NULL. */
+static struct mapping *model_covering(struct state *st, int ioas, __u64 iova,
+				      __u64 len)
+{
+	int i;
+
+	for (i = 0; i < st->nmaps; i++) {
+		struct mapping *m = &st->map[i];
+
+		if (m->ioas == ioas && iova >= m->iova && len <= m->len &&
+		    iova - m->iova <= m->len - len)
+			return m;
+	}
+	return NULL;
 }
 
 /* A random mapping of the model, or NULL. */
@@ -602,9 +620,13 @@ static void op_copy(struct state *st)
 	say_len("len", cmd.length);
 	if (cmd.flags & IOMMU_IOAS_MAP_FIXED_IOVA)
 		say_len("iova", cmd.dst_iova);
+	if (cmd.flags & MOCK_FLAGS_ACCESS_SYZ)
+		say(" syz_flag");
 	rc = ifd2_ioctl(st->fd, IOMMU_IOAS_COPY, &cmd);
+	/* The source as the model knows it: one mapping holding all of it. */
+	m = model_covering(st, s, cmd.src_iova, cmd.length);
 	if (!m)
-		d = -1;	/* nothing of the model was copied */
+		d = -1;	/* nothing the model knows was copied */
 	map_done(st, d, cmd.dst_ioas_id, cmd.flags, rc, cmd.dst_iova,
 		 cmd.length, m ? m->file : 0,
 		 m ? m->off + (cmd.src_iova - m->iova) : 0);
@@ -1378,6 +1400,18 @@ struct totals {
 	long ops, compared, allowed, diverged;
 };
 
+/* The operations of episode @e before op @i (the same on both sides). */
+#define SHOW_BEFORE 40
+
+static void show_before(const struct run_log *log, int e, int i, int nops)
+{
+	int j = i > SHOW_BEFORE ? i - SHOW_BEFORE : 0;
+
+	for (; j < i; j++)
+		printf("#     %3d %s\n", j,
+		       log->lines + ((size_t)e * nops + j) * LINE);
+}
+
 static int compare_seed(__u64 seed, int episodes, int nops,
 			struct run_log *up, struct run_log *ours,
 			struct totals *t, int *shown)
@@ -1399,10 +1433,12 @@ static int compare_seed(__u64 seed, int episodes, int nops,
 				allowed_n++;
 			} else {
 				diverged++;
-				if ((*shown)++ < 40)
+				if ((*shown)++ < 40) {
 					printf("# seed %llu episode %d op %d:\n#   upstream %s\n#   iommufd2 %s\n",
 					       (unsigned long long)seed, e, i,
 					       a, b);
+					show_before(up, e, i, nops);
+				}
 			}
 			break;
 		}
