@@ -167,12 +167,15 @@ int ifd_ioas_map_pages(struct ifd_ioas *ioas, struct ifd_pages *pages,
 }
 
 /*
- * Common tail of MAP and MAP_FILE: early rejection of a doomed fixed IOVA,
- * pinning, inserting.
+ * Common tail of MAP and MAP_FILE: the source's own checks, its pages,
+ * inserting.  The insert checks the IOVA before it pins anything; a source
+ * whose pages are pinned when they are made (a file) checks a fixed IOVA
+ * in @check_source first, so bad input pins nothing.
  */
 static int ifd_ioas_map_common(struct ifd_ucmd *ucmd, size_t cmd_size,
 			       u32 ioas_id, u32 flags, u64 length, u64 *iova,
-			       int (*check_source)(struct ifd_ucmd *ucmd),
+			       int (*check_source)(struct ifd_ucmd *ucmd,
+						   struct ifd_ioas *ioas),
 			       struct ifd_pages *(*pin)(struct ifd_ucmd *ucmd,
 							bool writable))
 {
@@ -186,22 +189,17 @@ static int ifd_ioas_map_common(struct ifd_ucmd *ucmd, size_t cmd_size,
 		return PTR_ERR(ioas);
 
 	/*
-	 * Upstream's order: the IOAS, an empty length, then the memory (a bad
-	 * fd of a map_file); the IOVA after.  The IOVA is checked before the
-	 * memory is pinned, so bad input pins nothing.
+	 * Upstream's order: the IOAS, an empty length, then the memory (a
+	 * user address that overflows, a bad fd of a map_file); the IOVA
+	 * after.
 	 */
 	if (!length) {
 		rc = -EINVAL;
 		goto out_put;
 	}
-	rc = check_source ? check_source(ucmd) : 0;
+	rc = check_source ? check_source(ucmd, ioas) : 0;
 	if (rc)
 		goto out_put;
-	if (flags & IOMMU_IOAS_MAP_FIXED_IOVA) {
-		rc = ifd_iova_map_precheck(&ioas->map, out_iova, length);
-		if (rc)
-			goto out_put;
-	}
 	pages = pin(ucmd, flags & IOMMU_IOAS_MAP_WRITEABLE);
 	if (IS_ERR(pages)) {
 		rc = PTR_ERR(pages);
@@ -262,8 +260,12 @@ static struct ifd_pages *ifd_pin_for_map_file(struct ifd_ucmd *ucmd,
 	return pages;
 }
 
-/* MAP_FILE's fd is looked at before the IOVA: EBADF first, as upstream. */
-static int ifd_map_file_check_fd(struct ifd_ucmd *ucmd)
+/*
+ * MAP_FILE's fd is looked at before the IOVA: EBADF first, as upstream.
+ * Its pages are pinned as they are made, so a fixed IOVA the insert would
+ * refuse is refused before that.
+ */
+static int ifd_map_file_check(struct ifd_ucmd *ucmd, struct ifd_ioas *ioas)
 {
 	struct iommu_ioas_map_file *cmd = ucmd->cmd;
 	struct file *file = fget(cmd->fd);
@@ -271,7 +273,9 @@ static int ifd_map_file_check_fd(struct ifd_ucmd *ucmd)
 	if (!file)
 		return -EBADF;
 	fput(file);
-	return 0;
+	if (!(cmd->flags & IOMMU_IOAS_MAP_FIXED_IOVA))
+		return 0;
+	return ifd_iova_map_precheck(&ioas->map, cmd->iova, cmd->length);
 }
 
 int ifd_cmd_ioas_map_file(struct ifd_ucmd *ucmd)
@@ -284,7 +288,7 @@ int ifd_cmd_ioas_map_file(struct ifd_ucmd *ucmd)
 		return rc;
 	return ifd_ioas_map_common(ucmd, sizeof(*cmd), cmd->ioas_id, cmd->flags,
 				   cmd->length, &cmd->iova,
-				   ifd_map_file_check_fd, ifd_pin_for_map_file);
+				   ifd_map_file_check, ifd_pin_for_map_file);
 }
 
 int ifd_cmd_ioas_copy(struct ifd_ucmd *ucmd)
