@@ -34,6 +34,20 @@ suite() {
 	kmsg "suite $name end rc=$rc"
 }
 
+# Where the profiled bench spent its time: by function (self), then by
+# function with what it calls (children), for map_bench's samples (the
+# ioctls it makes; not the idle CPU).
+perf_report() {
+	for c in --no-children --children; do
+		echo "## perf report $c"
+		/usr/bin/perf report -i /tmp/perf.data --stdio $c -g none \
+			--no-inline --comms map_bench --percentage relative \
+			--sort sym \
+			--percent-limit 0.3 2>&1 |
+			awk 'NF && (!/^#/ || /^# (Samples|Event count)/)'
+	done
+}
+
 kernel_selftest() {
 	dmesg | sed -n -E 's/.*iommufd2: selftest: ((not )?ok .*|1\.\.[0-9]+)$/\1/p'
 	[ "$loaded" = 1 ]
@@ -161,7 +175,15 @@ demo)
 bench)
 	# The physical-limit reference takes the edu device: bench only.
 	insmod /lib/modules/iommufd2_limit.ko || kmsg "cannot load iommufd2_limit"
-	suite bench /bin/map_bench $BENCH_ARGS
+	if [ -n "$PERF" ] && [ -x /usr/bin/perf ]; then
+		# Sampled on the clock (no PMU under TCG), kernel call
+		# chains; the report follows the bench's own output.
+		suite bench /usr/bin/perf record -q -e cpu-clock -F 2000 -a -g \
+			-o /tmp/perf.data -- /bin/map_bench $BENCH_ARGS
+		suite perf-report perf_report
+	else
+		suite bench /bin/map_bench $BENCH_ARGS
+	fi
 	rmmod iommufd2_limit
 	;;
 check)

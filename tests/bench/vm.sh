@@ -5,7 +5,9 @@
 # installed it, the guest programs) and boot the root's kernel in QEMU/TCG.
 #
 # MODE demo   runs the demo; its output is printed afterwards
-#      bench  runs map_bench (arguments from IOMMUFD2_BENCH_ARGS); ditto
+#      bench  runs map_bench (arguments from IOMMUFD2_BENCH_ARGS); ditto;
+#             with IOMMUFD2_PERF=1 under perf (sampled, whole guest), its
+#             report in build/MACHINE/perf-report.txt
 #      check  runs the suites named in $IOMMUFD2_SUITES ("ours": the
 #             project's; "baseline": upstream's iommufd selftests against
 #             the kernel's own /dev/iommu; "differential": diff_run between
@@ -112,6 +114,26 @@ add_module() {
 	esac
 }
 
+# perf and the libraries it links, at their own paths, for a profiled
+# bench (IOMMUFD2_PERF=1).  Installed into the root on first use.
+add_perf() {
+	local dir=$1 lib
+
+	if ! in_root sh -c 'command -v perf' >/dev/null; then
+		log "installing linux-perf into the root"
+		in_root apt-get install -y -q --no-install-recommends \
+			-t trixie-backports linux-perf >>"$CACHE/apt.log" 2>&1 ||
+			die "cannot install linux-perf"
+	fi
+	mkdir -p "$dir/usr/bin"
+	cp "$ROOT/usr/bin/perf" "$dir/usr/bin/perf"
+	for lib in $(in_root ldd /usr/bin/perf |
+		     awk '$3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }'); do
+		mkdir -p "$dir$(dirname "$lib")"
+		cp -L "$ROOT$lib" "$dir$lib"
+	done
+}
+
 pack_initramfs() {
 	local dir=$out/initramfs m path mod
 
@@ -159,8 +181,10 @@ pack_initramfs() {
 			2>/dev/null
 	cp "$BUILD"/guest/differential/* "$dir/differential/" 2>/dev/null
 	cp "$BUILD"/guest/bin/* "$dir/bin/"
-	printf 'MODE=%s\nMACHINE=%s\nSERIES=%s\nBENCH_ARGS="%s"\nSUITES="%s"\nTESTS="%s"\nMODULE_ARGS="%s"\n' \
+	[ "$mode" = bench ] && [ -n "${IOMMUFD2_PERF:-}" ] && add_perf "$dir"
+	printf 'MODE=%s\nMACHINE=%s\nSERIES=%s\nBENCH_ARGS="%s"\nPERF="%s"\nSUITES="%s"\nTESTS="%s"\nMODULE_ARGS="%s"\n' \
 		"$mode" "$machine" "$(root_kernel_series)" "${IOMMUFD2_BENCH_ARGS:-}" \
+		"${IOMMUFD2_PERF:-}" \
 		"${IOMMUFD2_SUITES:-$(default_suites "$machine")}" \
 		"${IOMMUFD2_TESTS:-$MACHINE_TESTS}" "$MODULE_ARGS" \
 		>"$dir/etc/bench.conf"
@@ -207,6 +231,10 @@ done
 case $mode in
 demo | bench)
 	sed -n "/^### suite $mode\$/,/^### end $mode /p" "$out/tap.log" | sed '1d;$d'
+	[ "$mode" = bench ] && [ -n "${IOMMUFD2_PERF:-}" ] &&
+		sed -n '/^### suite perf-report$/,/^### end perf-report /p' \
+			"$out/tap.log" | sed '1d;$d' >"$out/perf-report.txt" &&
+		log "profile: ${out#"$REPO"/}/perf-report.txt"
 	grep -q "^### end $mode rc=0" "$out/tap.log" || { log "$mode failed"; exit 1; }
 	;;
 esac

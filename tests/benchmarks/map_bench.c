@@ -37,7 +37,9 @@
  * and no IOAS: "n/a" in those rows.  -p picks the parts to run: map
  * (the -b rows), churn, copy, objects (IOAS rate, attach, replace), and,
  * not by default, trace (where a 4 KiB pair's time goes: function_graph
- * from each target's ioctl entry down -d calls, default 5).
+ * from each target's ioctl entry down -d calls, default 5) and pairs
+ * (PROFILE_PAIRS 4 KiB pairs at a fixed IOVA per target and nothing else,
+ * to run under a sampling profiler: the bench's IOMMUFD2_PERF=1).
  *
  * Output:
  * one "BENCH impl=... metric=... value=... unit=..." line per measurement,
@@ -862,6 +864,33 @@ static int trace_sum(struct trace_fn *fns)
  * per pair of every function that takes at least 1 % of it.  The tracer's
  * own cost is in every number; read them as shares.
  */
+#define PROFILE_PAIRS 20000
+
+/* 4 KiB pairs at a fixed IOVA, one target after the other, for a profile. */
+static void bench_pairs(const int *use)
+{
+	void *raw;
+	size_t raw_len;
+	char *buf = small_pages(SZ_4K, &raw, &raw_len);
+	int t, n, rc = 0;
+	double t0;
+
+	if (!buf)
+		return;
+	for (t = 0; t < NR_TARGETS; t++) {
+		if (!use[t])
+			continue;
+		t0 = now();
+		for (n = 0; n < PROFILE_PAIRS && !rc; n++)
+			rc = churn_pair(t, buf, SZ_4K, 1);
+		printf("# %s: %d 4k fixed pairs, %.0f/s%s%s\n",
+		       targets[t].name, n, n / (now() - t0),
+		       rc ? ", stopped: " : "", rc ? strerror(rc) : "");
+		rc = 0;
+	}
+	munmap(raw, raw_len);
+}
+
 static void bench_trace(int depth, const int *use)
 {
 	static const char *const entry[NR_TARGETS] = {
@@ -1146,7 +1175,7 @@ int main(int argc, char **argv)
 		case 'p': parts = optarg; break;
 		case 'd': depth = atoi(optarg); break;
 		default:
-			fprintf(stderr, "usage: %s [-s MiB] [-r rounds] [-b 4k,thp,hugetlb] [-t upstream,iommufd2,limit] [-n live] [-p map,churn,copy,objects,trace] [-d depth]\n",
+			fprintf(stderr, "usage: %s [-s MiB] [-r rounds] [-b 4k,thp,hugetlb] [-t upstream,iommufd2,limit] [-n live] [-p map,churn,copy,objects,trace,pairs] [-d depth]\n",
 				argv[0]);
 			return 2;
 		}
@@ -1180,6 +1209,8 @@ int main(int argc, char **argv)
 		rc |= bench_copy(mib << 20, rounds, use);
 	if (strstr(parts, "trace"))
 		bench_trace(depth, use);
+	if (strstr(parts, "pairs"))
+		bench_pairs(use);
 	if (strstr(parts, "objects"))
 		bench_objects(rounds, use);
 	print_table();
