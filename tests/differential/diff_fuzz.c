@@ -208,10 +208,45 @@ static __u32 pick(struct state *st, int kind, int *out)
 
 /* ---- the mapping model ---- */
 
+/*
+ * The pool and file pages some mapping of this episode reached.  After an
+ * episode's first difference the two sides go on doing different things
+ * to their memory; each episode starts from the initial bytes again, so
+ * that does not leak into the next one.
+ */
+static unsigned char touched_pool[POOL_PAGES], touched_file[FILE_PAGES];
+
+static void touch(int file, __u64 off, __u64 len)
+{
+	unsigned char *map = file ? touched_file : touched_pool;
+	__u64 n = file ? FILE_PAGES : POOL_PAGES, p;
+
+	for (p = off / PAGE; len && p < n && p <= (off + len - 1) / PAGE; p++)
+		map[p] = 1;
+}
+
+static void reset_touched(void)
+{
+	unsigned int p;
+
+	for (p = 0; p < POOL_PAGES; p++)
+		if (touched_pool[p]) {
+			memset(pool + p * PAGE, 0x11, PAGE);
+			touched_pool[p] = 0;
+		}
+	for (p = 0; p < FILE_PAGES; p++)
+		if (touched_file[p]) {
+			memset(filemem + p * PAGE, 0x22, PAGE);
+			touched_file[p] = 0;
+		}
+}
+
 static void model_add(struct state *st, int ioas, int file, __u64 iova,
 		      __u64 len, __u64 off)
 {
 	struct mapping *m;
+
+	touch(file, off, len);
 
 	if (st->nmaps >= NMAPS)
 		return;
@@ -1272,6 +1307,7 @@ static void episode(struct ifd2_side *side, int has_dev, __u64 seed, int e,
 		st.slot[i].fd = -1;
 	st.rng = seed * 1000003ULL + e;
 	line = out;
+	reset_touched();
 	if (ifd2_side_open(side, &st.fd, &st.devfd)) {
 		snprintf(out, LINE, "open failed");
 		return;
