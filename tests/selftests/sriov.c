@@ -163,11 +163,18 @@ static void *token_flip(void *arg)
 }
 
 /*
+ * Each round opens, binds and closes the VF: under KASAN and lockdep in
+ * TCG that is far slower than the harness's default 30 s allows.
+ */
+#define RACE_ROUNDS	500
+#define RACE_TIMEOUT	600
+
+/*
  * VF binds and unbinds racing the PF's user changing the token: each bind
  * is 0 or EACCES, every set succeeds, and when the race is over no VF
  * binding is left counted (a fresh PF bind needs no token).
  */
-TEST_F(sriov, vf_binds_race_token_changes)
+TEST_F_TIMEOUT(sriov, vf_binds_race_token_changes, RACE_TIMEOUT)
 {
 	struct token_flipper f = { .pffd = self->pffd };
 	long ok = 0, refused = 0, other = 0;
@@ -175,7 +182,7 @@ TEST_F(sriov, vf_binds_race_token_changes)
 	int i, vffd, rc;
 
 	ASSERT_EQ(0, pthread_create(&thread, NULL, token_flip, &f));
-	for (i = 0; i < 1000; i++) {
+	for (i = 0; i < RACE_ROUNDS; i++) {
 		vffd = ifd2_pci_open(self->vf);
 		ASSERT_LE(0, vffd);
 		rc = bind_token(vffd, self->iommufd, 0x11);
