@@ -623,9 +623,14 @@ void ifd_pieces_free(struct list_head *pieces)
 	INIT_LIST_HEAD(pieces);
 }
 
-/* Collect [@iova, @last] with the map's lock held, either side. */
+/*
+ * Collect [@iova, @last] with the map's lock held, either side; every
+ * mapping must allow @prot (0: any).  As upstream, a mapping lacking @prot
+ * is EPERM even when a hole (ENOENT) follows it: the walk meets it first.
+ */
 static int ifd_collect_locked(struct ifd_iova_map *map, unsigned long iova,
-			      unsigned long last, struct list_head *pieces)
+			      unsigned long last, int prot,
+			      struct list_head *pieces)
 {
 	unsigned long cur = iova;
 	struct ifd_piece *piece;
@@ -637,6 +642,10 @@ static int ifd_collect_locked(struct ifd_iova_map *map, unsigned long iova,
 		area = ifd_area_first(map, cur, cur);
 		if (!area) {
 			rc = -ENOENT;
+			break;
+		}
+		if ((area->prot & prot) != prot) {
+			rc = -EPERM;
 			break;
 		}
 		piece = kzalloc_obj(*piece, GFP_KERNEL_ACCOUNT);
@@ -680,7 +689,7 @@ int ifd_iova_map_collect(struct ifd_iova_map *map, unsigned long iova,
 		return rc;
 
 	down_read(&map->lock);
-	rc = ifd_collect_locked(map, iova, last, pieces);
+	rc = ifd_collect_locked(map, iova, last, 0, pieces);
 	up_read(&map->lock);
 	return rc;
 }
@@ -912,26 +921,6 @@ static int ifd_unmap_range(struct ifd_iova_map *map, unsigned long start,
 	return 0;
 }
 
-/*
- * Whether a mapping from @iova up to the first hole (or @last) lacks @prot:
- * as upstream, that is EPERM even when a hole (ENOENT) follows it.
- */
-static bool ifd_contig_lacks_prot(struct ifd_iova_map *map,
-				  unsigned long iova, unsigned long last,
-				  int prot)
-{
-	struct ifd_area *area;
-
-	while ((area = ifd_area_first(map, iova, iova))) {
-		if ((area->prot & prot) != prot)
-			return true;
-		if (area->node.last >= last)
-			break;
-		iova = area->node.last + 1;
-	}
-	return false;
-}
-
 /**
  * ifd_iova_map_pin_for_access() - record an access's pin of an IOVA range
  * @map: the address space
@@ -960,8 +949,7 @@ int ifd_iova_map_pin_for_access(struct ifd_iova_map *map,
 		up_write(&map->lock);
 		return -ENOENT;
 	}
-	rc = ifd_contig_lacks_prot(map, iova, last, prot) ? -EPERM :
-	     ifd_collect_locked(map, iova, last, &pin->pieces);
+	rc = ifd_collect_locked(map, iova, last, prot, &pin->pieces);
 	if (!rc) {
 		list_for_each_entry(piece, &pin->pieces, link) {
 			/* No struct pages for the CPU behind a dma-buf. */
