@@ -131,6 +131,12 @@ static bool ifd2_token_match(struct ifd2_pci *pf, const uuid_t *uuid)
 	return uuid && uuid_equal(uuid, &pf->vf_token.uuid);
 }
 
+/* A PF with bound VFs takes a bind only with its token.  Under its lock. */
+static bool ifd2_pf_bind_refused(struct ifd2_pci *pf, const uuid_t *uuid)
+{
+	return pf->vf_token.users && !ifd2_token_match(pf, uuid);
+}
+
 /**
  * ifd2_sriov_claim() - check a bind's VF token and count a VF's binding
  * @state: the device being bound
@@ -160,7 +166,7 @@ int ifd2_sriov_claim(struct ifd2_pci *state, const uuid_t *uuid)
 		mutex_unlock(&pf->vf_token.lock);
 	} else if (state->vf_token.valid) {
 		mutex_lock(&state->vf_token.lock);
-		if (state->vf_token.users && !ifd2_token_match(state, uuid))
+		if (ifd2_pf_bind_refused(state, uuid))
 			rc = -EACCES;
 		mutex_unlock(&state->vf_token.lock);
 	} else if (uuid) {
@@ -191,12 +197,10 @@ int ifd2_sriov_commit(struct ifd2_pci *state, const uuid_t *uuid)
 	if (state->pf || !state->vf_token.valid)
 		return 0;
 	mutex_lock(&state->vf_token.lock);
-	if (state->vf_token.users) {
-		if (!ifd2_token_match(state, uuid))
-			rc = -EACCES;
-	} else if (uuid) {
+	if (ifd2_pf_bind_refused(state, uuid))
+		rc = -EACCES;
+	else if (!state->vf_token.users && uuid)
 		uuid_copy(&state->vf_token.uuid, uuid);
-	}
 	mutex_unlock(&state->vf_token.lock);
 	return rc;
 }
