@@ -858,12 +858,6 @@ static int trace_sum(struct trace_fn *fns)
 	return n;
 }
 
-/*
- * TRACE_PAIRS 4 KiB fixed-IOVA pairs per target under the function_graph
- * tracer, from the target's ioctl entry down to @depth calls: the time
- * per pair of every function that takes at least 1 % of it.  The tracer's
- * own cost is in every number; read them as shares.
- */
 #define PROFILE_PAIRS 20000
 
 /* 4 KiB pairs at a fixed IOVA, one target after the other, for a profile. */
@@ -881,8 +875,11 @@ static void bench_pairs(const int *use)
 		if (!use[t])
 			continue;
 		t0 = now();
-		for (n = 0; n < PROFILE_PAIRS && !rc; n++)
+		for (n = 0; n < PROFILE_PAIRS; n++) {
 			rc = churn_pair(t, buf, SZ_4K, 1);
+			if (rc)
+				break;
+		}
 		printf("# %s: %d 4k fixed pairs, %.0f/s%s%s\n",
 		       targets[t].name, n, n / (now() - t0),
 		       rc ? ", stopped: " : "", rc ? strerror(rc) : "");
@@ -891,6 +888,12 @@ static void bench_pairs(const int *use)
 	munmap(raw, raw_len);
 }
 
+/*
+ * TRACE_PAIRS 4 KiB fixed-IOVA pairs per target under the function_graph
+ * tracer, from the target's ioctl entry down to @depth calls: the time
+ * per pair of every function that takes at least 1 % of it.  The tracer's
+ * own cost is in every number; read them as shares.
+ */
 static void bench_trace(int depth, const int *use)
 {
 	static const char *const entry[NR_TARGETS] = {
