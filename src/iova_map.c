@@ -379,19 +379,30 @@ static struct interval_tree_node *ifd_busy(struct ifd_iova_map *map,
 
 /*
  * Raise @busy_below past the areas and reserved ranges that start at it
- * or cover it: after an insertion, which may have filled the first hole.
+ * or cover it, after [@start, @last] became busy.  An insertion that does
+ * not cover @busy_below changes nothing at or below it, so it is left
+ * where it is with no lookup: a fixed map away from the packed bottom
+ * walks no tree here.  (It only has to be a lower bound of the first hole:
+ * a search starting there steps over whatever is busy.)
  */
-static void ifd_busy_below_raise(struct ifd_iova_map *map)
+static void ifd_busy_below_raise(struct ifd_iova_map *map,
+				 unsigned long start, unsigned long last)
 {
 	struct interval_tree_node *node;
 
-	while ((node = ifd_busy(map, map->busy_below, map->busy_below))) {
-		if (node->last >= IFD_AUTO_LAST) {
+	if (map->busy_below < start || map->busy_below > last)
+		return;
+	/* The new range is busy to @last; what follows it is looked up. */
+	do {
+		if (last >= IFD_AUTO_LAST) {
 			map->busy_below = IFD_AUTO_LAST;
 			return;
 		}
-		map->busy_below = node->last + 1;
-	}
+		map->busy_below = last + 1;
+		node = ifd_busy(map, map->busy_below, map->busy_below);
+		if (node)
+			last = node->last;
+	} while (node);
 }
 
 /* [@start, ...] is free again: the first hole may start there now. */
@@ -598,7 +609,7 @@ int ifd_iova_map_insert(struct ifd_iova_map *map, struct list_head *pieces,
 		piece->pages = NULL;
 	list_for_each_entry_safe(area, tmp, &added, link)
 		list_del_init(&area->link);
-	ifd_busy_below_raise(map);
+	ifd_busy_below_raise(map, *iova, *iova + length - 1);
 out_unlock:
 	up_write(&map->lock);
 out_free:
@@ -850,66 +861,106 @@ static bool ifd_kernel_pinned(struct ifd_iova_map *map, unsigned long start,
 }
 
 /*
+ * Put the areas inside [start, last] on @doomed, in IOVA order, leaving the
+ * tree as it is.  An area crossing either end is skipped, or with @strict
+ * makes the call fail with -ENOENT, @doomed empty again.  Areas do not
+ * overlap, so none lies in the range past one that reaches @last: the walk
+ * stops there without looking for a successor.
+ */
+static int ifd_unmap_collect(struct ifd_iova_map *map, unsigned long start,
+			     unsigned long last, bool strict,
+			     struct list_head *doomed)
+{
+	struct ifd_area *area, *tmp;
+
+	for (area = ifd_area_first(map, start, last); area;
+	     area = ifd_area_next(area, start, last)) {
+		if (area->node.start >= start && area->node.last <= last)
+			list_add_tail(&area->link, doomed);
+		else if (strict)
+			goto out_cross;
+		if (area->node.last >= last)
+			break;
+	}
+	return 0;
+
+out_cross:
+	list_for_each_entry_safe(area, tmp, doomed, link)
+		list_del_init(&area->link);
+	return -ENOENT;
+}
+
+/*
+ * Have the accesses pinning inside [start, last] let go, fencing the range
+ * so no new pin starts there meanwhile.  Called and returns with the map
+ * locked for writing, which it drops while the owners are asked.
+ *
+ * Return: 0, or -EBUSY if a pin stays (a kernel pin, which has no owner to
+ * ask, or an owner that does not let go).
+ */
+static int ifd_unmap_wait_accesses(struct ifd_iova_map *map,
+				   unsigned long start, unsigned long last)
+{
+	struct interval_tree_node fence = { .start = start, .last = last };
+	int tries = 0, rc = 0;
+
+	interval_tree_insert(&fence, &map->unmapping);
+	while (interval_tree_iter_first(&map->access_pins, start, last)) {
+		if (ifd_kernel_pinned(map, start, last) ||
+		    ++tries > IFD_UNMAP_NOTIFY_TRIES) {
+			rc = -EBUSY;
+			break;
+		}
+		ifd_notify_accesses(map, start, last);
+		cond_resched();
+	}
+	interval_tree_remove(&fence, &map->unmapping);
+	return rc;
+}
+
+/*
  * Remove every mapping inside [start, last].  Unless @all, a mapping that
  * crosses either end makes the whole call fail with -ENOENT and change
  * nothing: mappings are removed whole, never cut.  Ranges pinned by
  * emulated accesses are first handed back by their owners (-EBUSY if an
- * owner keeps them).
+ * owner keeps them).  Without such pins, which is the common case, the
+ * range is walked once.
  */
 static int ifd_unmap_range(struct ifd_iova_map *map, unsigned long start,
 			   unsigned long last, bool all,
 			   unsigned long *unmapped)
 {
-	struct interval_tree_node fence = { .start = start, .last = last };
 	struct ifd_area *area, *next;
-	bool fenced = false;
 	LIST_HEAD(doomed);
 	unsigned long bytes = 0;
-	int tries = 0;
+	int rc;
 
 	down_write(&map->lock);
-	if (!all) {
-		for (area = ifd_area_first(map, start, last); area;
-		     area = ifd_area_next(area, start, last)) {
-			if (area->node.start < start ||
-			    area->node.last > last) {
-				up_write(&map->lock);
-				return -ENOENT;
-			}
-		}
+	rc = ifd_unmap_collect(map, start, last, !all, &doomed);
+	if (rc)
+		goto out_unlock;
+	if (interval_tree_iter_first(&map->access_pins, start, last)) {
+		list_for_each_entry_safe(area, next, &doomed, link)
+			list_del_init(&area->link);
+		rc = ifd_unmap_wait_accesses(map, start, last);
+		if (rc)
+			goto out_unlock;
+		/*
+		 * The lock was dropped: the areas are looked up again, and
+		 * one a racing cut made cross an end is left alone.
+		 */
+		ifd_unmap_collect(map, start, last, false, &doomed);
 	}
-	while (interval_tree_iter_first(&map->access_pins, start, last)) {
-		/* Kernel pins (HW queues) have no owner to ask. */
-		if (ifd_kernel_pinned(map, start, last) ||
-		    ++tries > IFD_UNMAP_NOTIFY_TRIES) {
-			if (fenced)
-				interval_tree_remove(&fence, &map->unmapping);
-			up_write(&map->lock);
-			return -EBUSY;
-		}
-		/* Owners let go; new pins must not take their place. */
-		if (!fenced) {
-			interval_tree_insert(&fence, &map->unmapping);
-			fenced = true;
-		}
-		ifd_notify_accesses(map, start, last);
-		cond_resched();
-	}
-	if (fenced)
-		interval_tree_remove(&fence, &map->unmapping);
-	for (area = ifd_area_first(map, start, last); area; area = next) {
-		next = ifd_area_next(area, start, last);
-		/* A racing map may have cut into a range we checked. */
-		if (!all && (area->node.start < start ||
-			     area->node.last > last))
-			continue;
+	list_for_each_entry(area, &doomed, link) {
 		interval_tree_remove(&area->node, &map->areas);
 		ifd_busy_below_lower(map, area->node.start);
-		bytes += area->node.last - area->node.start + 1;
-		list_add_tail(&area->link, &doomed);
+		bytes += ifd_area_length(area);
 	}
 	ifd_areas_unmap_domains(map, &doomed);
+out_unlock:
 	up_write(&map->lock);
+	if (rc)
+		return rc;
 
 	/* Unpinning may be slow: out of the lock. */
 	list_for_each_entry_safe(area, next, &doomed, link) {
@@ -1165,7 +1216,7 @@ static int ifd_reserve_locked(struct ifd_iova_map *map, unsigned long start,
 	resv->node.last = last;
 	resv->owner = owner;
 	interval_tree_insert(&resv->node, &map->reserved);
-	ifd_busy_below_raise(map);
+	ifd_busy_below_raise(map, start, last);
 	return 0;
 }
 
