@@ -232,7 +232,7 @@ struct ifd_pages *ifd_pages_from_dmabuf(struct dma_buf *dmabuf,
 	d = ifd_dmabuf_attach(dmabuf, dev, start, length);
 	if (IS_ERR(d))
 		return ERR_CAST(d);
-	pages = kzalloc_obj(*pages, GFP_KERNEL_ACCOUNT);
+	pages = ifd_pages_desc_alloc();
 	if (!pages)
 		goto err_detach;
 	pages->offset = start & ~PAGE_MASK;
@@ -259,7 +259,7 @@ struct ifd_pages *ifd_pages_from_dmabuf(struct dma_buf *dmabuf,
 	return pages;
 
 err_free:
-	kfree(pages);
+	ifd_pages_desc_free(pages);
 err_detach:
 	ifd_dmabuf_detach(d, true);
 	return ERR_PTR(-ENOMEM);

@@ -30,6 +30,42 @@ struct ifd_reserved {
 	const void *owner;
 };
 
+/*
+ * Areas come from a cache of their own: one per live mapping, so a VMM
+ * with 10^5 small mappings keeps them at their size, not kmalloc's next
+ * bucket's.
+ */
+static struct kmem_cache *ifd_area_cache;
+
+/**
+ * ifd_iova_map_cache_init() - create the cache of areas
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int ifd_iova_map_cache_init(void)
+{
+	ifd_area_cache = KMEM_CACHE(ifd_area, SLAB_ACCOUNT);
+	return ifd_area_cache ? 0 : -ENOMEM;
+}
+
+/**
+ * ifd_iova_map_cache_exit() - destroy it; every area is freed by then
+ */
+void ifd_iova_map_cache_exit(void)
+{
+	kmem_cache_destroy(ifd_area_cache);
+}
+
+static struct ifd_area *ifd_area_alloc(void)
+{
+	return kmem_cache_zalloc(ifd_area_cache, GFP_KERNEL);
+}
+
+static void ifd_area_free(struct ifd_area *area)
+{
+	kmem_cache_free(ifd_area_cache, area);
+}
+
 /* A domain every mapping of the map is mirrored into. */
 struct ifd_map_domain {
 	struct list_head link;
@@ -509,7 +545,7 @@ static void ifd_remove_new_areas(struct ifd_iova_map *map,
 		interval_tree_remove(&area->node, &map->areas);
 		ifd_busy_below_lower(map, area->node.start);
 		list_del(&area->link);
-		kfree(area);
+		ifd_area_free(area);
 	}
 }
 
@@ -543,7 +579,7 @@ int ifd_iova_map_insert(struct ifd_iova_map *map, struct list_head *pieces,
 
 	first = list_first_entry(pieces, struct ifd_piece, link);
 	list_for_each_entry(piece, pieces, link) {
-		area = kzalloc_obj(*area, GFP_KERNEL_ACCOUNT);
+		area = ifd_area_alloc();
 		if (!area) {
 			rc = -ENOMEM;
 			goto out_free;
@@ -614,7 +650,7 @@ out_unlock:
 	up_write(&map->lock);
 out_free:
 	list_for_each_entry_safe(area, tmp, &fresh, link)
-		kfree(area);
+		ifd_area_free(area);
 	return rc;
 }
 
@@ -765,7 +801,7 @@ static int ifd_cut_at_locked(struct ifd_iova_map *map, unsigned long iova)
 	if (!PAGE_ALIGNED(iova) || !area->small_pages || map->large_pages ||
 	    area->pages->dmabuf)
 		return -EINVAL;
-	right = kzalloc_obj(*right, GFP_KERNEL_ACCOUNT);
+	right = ifd_area_alloc();
 	if (!right)
 		return -ENOMEM;
 	interval_tree_remove(&area->node, &map->areas);
@@ -965,7 +1001,7 @@ out_unlock:
 	/* Unpinning may be slow: out of the lock. */
 	list_for_each_entry_safe(area, next, &doomed, link) {
 		ifd_pages_put(area->pages);
-		kfree(area);
+		ifd_area_free(area);
 		cond_resched();
 	}
 	*unmapped = bytes;

@@ -16,10 +16,12 @@
 #include <linux/uaccess.h>
 
 #include "iommufd2/ctx.h"
+#include "iommufd2/iova_map.h"
 #include "iommufd2/kapi.h"
 #include "iommufd2/mmap.h"
 #include "iommufd2/netlink.h"
 #include "iommufd2/object.h"
+#include "iommufd2/pages.h"
 #include "iommufd2/selftest.h"
 #include "iommufd2/stats.h"
 #include "iommufd2/ucmd.h"
@@ -294,9 +296,15 @@ static int __init ifd_init(void)
 		if (rc)
 			return rc;
 	}
-	rc = ifd_stats_init();
+	rc = ifd_pages_cache_init();
 	if (rc)
 		return rc;
+	rc = ifd_iova_map_cache_init();
+	if (rc)
+		goto out_pages;
+	rc = ifd_stats_init();
+	if (rc)
+		goto out_areas;
 	rc = ifd_viommu_init();
 	if (rc)
 		goto out_stats;
@@ -314,6 +322,10 @@ out_viommu:
 	ifd_viommu_exit();
 out_stats:
 	ifd_stats_exit();
+out_areas:
+	ifd_iova_map_cache_exit();
+out_pages:
+	ifd_pages_cache_exit();
 	return rc;
 }
 
@@ -323,6 +335,8 @@ static void __exit ifd_exit(void)
 	ifd_nl_exit();
 	ifd_viommu_exit();
 	ifd_stats_exit();
+	ifd_iova_map_cache_exit();
+	ifd_pages_cache_exit();
 }
 
 module_init(ifd_init);

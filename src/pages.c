@@ -53,6 +53,50 @@ void iommufd2_test_set_pin_batch(unsigned int bytes)
 }
 EXPORT_SYMBOL_NS_GPL(iommufd2_test_set_pin_batch, "IOMMUFD2");
 
+/*
+ * Descriptors come from a cache of their own: one per live mapping, kept
+ * at its size rather than kmalloc's next bucket's.
+ */
+static struct kmem_cache *ifd_pages_cache;
+
+/**
+ * ifd_pages_cache_init() - create the cache of descriptors
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int ifd_pages_cache_init(void)
+{
+	ifd_pages_cache = KMEM_CACHE(ifd_pages, SLAB_ACCOUNT);
+	return ifd_pages_cache ? 0 : -ENOMEM;
+}
+
+/**
+ * ifd_pages_cache_exit() - destroy it; every descriptor is freed by then
+ */
+void ifd_pages_cache_exit(void)
+{
+	kmem_cache_destroy(ifd_pages_cache);
+}
+
+/**
+ * ifd_pages_desc_alloc() - a zeroed descriptor, from the cache
+ *
+ * Return: the descriptor or NULL.
+ */
+struct ifd_pages *ifd_pages_desc_alloc(void)
+{
+	return kmem_cache_zalloc(ifd_pages_cache, GFP_KERNEL);
+}
+
+/**
+ * ifd_pages_desc_free() - return a descriptor to the cache
+ * @pages: from ifd_pages_desc_alloc(), holding nothing any more
+ */
+void ifd_pages_desc_free(struct ifd_pages *pages)
+{
+	kmem_cache_free(ifd_pages_cache, pages);
+}
+
 /* Runs the array starts with: a page's worth. */
 #define IFD_RUNS_MIN	(PAGE_SIZE / sizeof(u64))
 
@@ -153,7 +197,7 @@ static struct ifd_pages *ifd_pages_alloc(unsigned long npages,
 {
 	struct ifd_pages *pages;
 
-	pages = kzalloc_obj(*pages, GFP_KERNEL_ACCOUNT);
+	pages = ifd_pages_desc_alloc();
 	if (!pages)
 		return ERR_PTR(-ENOMEM);
 	kref_init(&pages->kref);
@@ -174,7 +218,7 @@ static void ifd_pages_free(struct ifd_pages *pages)
 		mmdrop(pages->mm);
 	mutex_destroy(&pages->pin_lock);
 	ifd_runs_free(pages);
-	kfree(pages);
+	ifd_pages_desc_free(pages);
 }
 
 /* Give back what the doubling left unused, when that is much. */
@@ -545,7 +589,7 @@ static void ifd_pages_release(struct kref *kref)
 	if (pages->dmabuf) {
 		ifd_dmabuf_release(pages);
 		ifd_runs_free(pages);
-		kfree(pages);
+		ifd_pages_desc_free(pages);
 		return;
 	}
 	if (pages->populated) {

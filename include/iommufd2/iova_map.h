@@ -118,6 +118,8 @@ struct ifd_access_pin {
 	struct list_head link;
 };
 
+int ifd_iova_map_cache_init(void);
+void ifd_iova_map_cache_exit(void);
 void ifd_iova_map_init(struct ifd_iova_map *map);
 void ifd_iova_map_destroy(struct ifd_iova_map *map);
 

@@ -100,6 +100,11 @@ struct ifd_pages {
 	bool populated;
 };
 
+int ifd_pages_cache_init(void);
+void ifd_pages_cache_exit(void);
+struct ifd_pages *ifd_pages_desc_alloc(void);
+void ifd_pages_desc_free(struct ifd_pages *pages);
+
 struct ifd_pages *ifd_pages_user(unsigned long uaddr, unsigned long length,
 				 bool writable, struct ifd_ctx *ctx);
 int ifd_pages_pin(struct ifd_pages *pages);
