@@ -153,6 +153,7 @@ int ifd_ioas_map_pages(struct ifd_ioas *ioas, struct ifd_pages *pages,
 		.pages = pages,
 		.start_byte = pages->offset,
 		.length = pages->length,
+		.area = &pages->area,
 	};
 	LIST_HEAD(pieces);
 	int rc;

@@ -61,9 +61,11 @@ static struct ifd_area *ifd_area_alloc(void)
 	return kmem_cache_zalloc(ifd_area_cache, GFP_KERNEL);
 }
 
+/* Before its pages' reference is dropped: an area may live in them. */
 static void ifd_area_free(struct ifd_area *area)
 {
-	kmem_cache_free(ifd_area_cache, area);
+	if (!area->in_pages)
+		kmem_cache_free(ifd_area_cache, area);
 }
 
 /* A domain every mapping of the map is mirrored into. */
@@ -579,11 +581,12 @@ int ifd_iova_map_insert(struct ifd_iova_map *map, struct list_head *pieces,
 
 	first = list_first_entry(pieces, struct ifd_piece, link);
 	list_for_each_entry(piece, pieces, link) {
-		area = ifd_area_alloc();
+		area = piece->area ?: ifd_area_alloc();
 		if (!area) {
 			rc = -ENOMEM;
 			goto out_free;
 		}
+		area->in_pages = area == piece->area;
 		list_add_tail(&area->link, &fresh);
 	}
 
@@ -1000,8 +1003,10 @@ out_unlock:
 
 	/* Unpinning may be slow: out of the lock. */
 	list_for_each_entry_safe(area, next, &doomed, link) {
-		ifd_pages_put(area->pages);
+		struct ifd_pages *pages = area->pages;
+
 		ifd_area_free(area);
+		ifd_pages_put(pages);
 		cond_resched();
 	}
 	*unmapped = bytes;

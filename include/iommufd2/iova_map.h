@@ -31,6 +31,8 @@ struct iommu_domain;
  * @prot: IOMMU_READ / IOMMU_WRITE / IOMMU_CACHE
  * @small_pages: mapped while large pages were disabled, so every domain
  *	maps it page by page and it may be cut (ifd_iova_map_cut())
+ * @in_pages: the area is @pages' own (struct ifd_pages @area), whose
+ *	memory goes with the descriptor; the area's reference keeps it
  * @link: on a caller's list while being inserted or removed
  */
 struct ifd_area {
@@ -39,6 +41,7 @@ struct ifd_area {
 	unsigned long start_byte;
 	int prot;
 	bool small_pages;
+	bool in_pages;
 	struct list_head link;
 };
 
@@ -91,6 +94,8 @@ struct ifd_range {
  * @start_byte: offset in @pages, as in struct ifd_area
  * @length: bytes
  * @prot: the protection of the mapping it was collected from
+ * @area: where its area goes: @pages' own (struct ifd_pages @area, zeroed
+ *	and unused) for pages a map just made, else NULL to allocate one
  * @link: in the caller's list
  */
 struct ifd_piece {
@@ -98,6 +103,7 @@ struct ifd_piece {
 	unsigned long start_byte;
 	unsigned long length;
 	int prot;
+	struct ifd_area *area;
 	struct list_head link;
 };
 

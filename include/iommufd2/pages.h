@@ -35,6 +35,7 @@
 #include <linux/types.h>
 
 #include "iommufd2/account.h"
+#include "iommufd2/iova_map.h"
 
 struct device;
 struct dma_buf;
@@ -79,6 +80,8 @@ static inline unsigned long ifd_run_npages(u64 run)
  * @pin_lock: serialises ifd_pages_pin() of a user range
  * @populated: @runs describes the pages (set once, with release ordering;
  *	only then may @runs, @nr_runs be read without @pin_lock)
+ * @area: memory for the area of the map that made the pages, so that an
+ *	IOMMU_IOAS_MAP allocates one object, not two (see ifd_area @in_pages)
  */
 struct ifd_pages {
 	struct kref kref;
@@ -98,6 +101,7 @@ struct ifd_pages {
 	struct mm_struct *mm;
 	struct mutex pin_lock;	/* see above */
 	bool populated;
+	struct ifd_area area;
 };
 
 int ifd_pages_cache_init(void);
