@@ -180,31 +180,23 @@ static void ifd_area_unmap_domain(struct ifd_area *area,
 #define IFD_MAP_SG_MAX_PAGES	(SZ_1G >> PAGE_SHIFT)
 
 /*
- * Map the cursor's @npages pages at @iova, each physically contiguous
- * piece whole so the IOMMU can use its largest pages.  One piece is one
- * iommu_map(); more go through iommu_map_sg() in batches, from a
- * scatterlist on the stack when they are few.  @done counts the pages
- * mapped, which stay mapped on failure.
+ * The pieces of ifd_map_pieces() after the first (@pfn, @n): through
+ * iommu_map_sg() in batches, from a scatterlist on the stack when they
+ * are few.  Out of line, so that a map of one piece does not set up (with
+ * CONFIG_INIT_STACK_ALL_ZERO, zero) a scatterlist it never uses.
  */
-static int ifd_map_pieces(struct iommu_domain *domain,
-			  struct ifd_pfn_cursor *cur, unsigned long iova,
-			  unsigned long npages, int prot, unsigned long *done)
+static noinline int ifd_map_sg_pieces(struct iommu_domain *domain,
+				      struct ifd_pfn_cursor *cur,
+				      unsigned long iova, unsigned long npages,
+				      unsigned long pfn, unsigned long n,
+				      int prot, unsigned long *done)
 {
 	struct scatterlist stack[IFD_MAP_SG_STACK], *sgl = stack;
-	unsigned long pfn = 0, n = 0, take, pages;
 	unsigned int nents, max = IFD_MAP_SG_STACK;
+	unsigned long take, pages;
 	ssize_t mapped;
 	int rc = 0;
 
-	if (!ifd_pfn_cursor_next(cur, &pfn, &n))
-		return 0;
-	if (n == npages) {
-		rc = iommu_map(domain, iova, PFN_PHYS(pfn), n << PAGE_SHIFT,
-			       prot, GFP_KERNEL_ACCOUNT);
-		if (!rc)
-			*done = n;
-		return rc;
-	}
 	if (npages > IFD_MAP_SG_STACK) {
 		sgl = kmalloc_array(IFD_MAP_SG_ENTRIES, sizeof(*sgl),
 				    GFP_KERNEL);
@@ -239,6 +231,31 @@ static int ifd_map_pieces(struct iommu_domain *domain,
 	}
 	if (sgl != stack)
 		kfree(sgl);
+	return rc;
+}
+
+/*
+ * Map the cursor's @npages pages at @iova, each physically contiguous
+ * piece whole so the IOMMU can use its largest pages.  One piece is one
+ * iommu_map(); more go through ifd_map_sg_pieces().  @done counts the
+ * pages mapped, which stay mapped on failure.
+ */
+static int ifd_map_pieces(struct iommu_domain *domain,
+			  struct ifd_pfn_cursor *cur, unsigned long iova,
+			  unsigned long npages, int prot, unsigned long *done)
+{
+	unsigned long pfn = 0, n = 0;
+	int rc;
+
+	if (!ifd_pfn_cursor_next(cur, &pfn, &n))
+		return 0;
+	if (n != npages)
+		return ifd_map_sg_pieces(domain, cur, iova, npages, pfn, n,
+					 prot, done);
+	rc = iommu_map(domain, iova, PFN_PHYS(pfn), n << PAGE_SHIFT, prot,
+		       GFP_KERNEL_ACCOUNT);
+	if (!rc)
+		*done = n;
 	return rc;
 }
 
