@@ -121,10 +121,12 @@ void ifd_object_abort(struct ifd_ctx *ctx, struct ifd_object *obj)
 struct ifd_object *ifd_object_get(struct ifd_ctx *ctx, u32 id,
 				  enum ifd_obj_type type)
 {
+	XA_STATE(xas, &ctx->objects, id);
 	struct ifd_object *obj;
 
+	/* Under the lock, the slot is read without an RCU read section. */
 	xa_lock(&ctx->objects);
-	obj = xa_load(&ctx->objects, id);
+	obj = xas_load(&xas);
 	if (!obj || xa_is_value(obj) ||
 	    (type != IFD_OBJ_ANY && obj->ops->type != type) ||
 	    !refcount_inc_not_zero(&obj->shortterm))
