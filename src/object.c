@@ -127,7 +127,7 @@ struct ifd_object *ifd_object_get(struct ifd_ctx *ctx, u32 id,
 	/* Under the lock, the slot is read without an RCU read section. */
 	xa_lock(&ctx->objects);
 	obj = xas_load(&xas);
-	if (!obj || xa_is_value(obj) ||
+	if (!ifd_entry_published(obj) ||
 	    (type != IFD_OBJ_ANY && obj->ops->type != type) ||
 	    !refcount_inc_not_zero(&obj->shortterm))
 		obj = ERR_PTR(-ENOENT);

@@ -61,6 +61,26 @@ TEST_F(ctx, ioas_ids_and_destroy)
 	EXPECT_EQ(self->base_ioas, ifd2_counter("ioas"));
 }
 
+/*
+ * ID 0 is never handed out, but the table keeps a placeholder in its slot:
+ * every lookup must take it for "nothing there".
+ */
+TEST_F(ctx, id_zero_names_nothing)
+{
+	struct iommu_ioas_iova_ranges ranges = { .size = sizeof(ranges) };
+	static char page[4096] __attribute__((aligned(4096)));
+	long pinned = ifd2_counter("pinned_pages");
+	__u64 iova = 1ul << 20;
+
+	EXPECT_EQ(ENOENT, ifd2_ioctl(self->fd, IOMMU_IOAS_IOVA_RANGES, &ranges));
+	EXPECT_EQ(ENOENT, ifd2_map(self->fd, 0, page, sizeof(page), &iova,
+				   IFD2_FIXED));
+	EXPECT_EQ(ENOENT, ifd2_unmap(self->fd, 0, iova, sizeof(page), NULL));
+	EXPECT_EQ(ENOENT, ifd2_destroy(self->fd, 0));
+	EXPECT_EQ(pinned, ifd2_counter("pinned_pages"));
+	EXPECT_EQ(self->base_ioas, ifd2_counter("ioas"));
+}
+
 TEST_F(ctx, ioas_alloc_rejects_flags)
 {
 	struct iommu_ioas_alloc cmd = { .size = sizeof(cmd), .flags = 1 };
