@@ -4,11 +4,14 @@
  * (the mock IOMMU's selftest devices).  The context treats them like any
  * object: IOMMU_DESTROY removes one when nothing else uses it, closing the
  * context removes the rest; either way the driver's destroy callback runs
- * with no iommufd2 lock held.
+ * with no iommufd2 lock held.  A published object holds a reference on
+ * the driver's module, dropped after its destroy callback returned: the
+ * module cannot be unloaded under a context that still holds its objects.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/err.h>
+#include <linux/module.h>
 
 #include "iommufd2/kapi.h"
 #include "iommufd2/object.h"
@@ -32,8 +35,13 @@ static void ifd_driver_object_destroy(struct ifd_object *obj)
 	struct ifd_driver_object *dobj =
 		container_of(obj, struct ifd_driver_object, obj);
 
-	if (dobj->ops)
-		dobj->ops->destroy(dobj->data);
+	struct module *owner;
+
+	if (!dobj->ops)
+		return;
+	owner = dobj->ops->owner;
+	dobj->ops->destroy(dobj->data);
+	module_put(owner);
 }
 
 /* A never-published object is undone by its driver, not by @destroy. */
@@ -84,6 +92,8 @@ EXPORT_SYMBOL_NS_GPL(iommufd2_driver_object_alloc, "IOMMUFD2");
  */
 void iommufd2_driver_object_publish(struct ifd_driver_object *dobj)
 {
+	/* The caller is the owner's code: its module is live. */
+	__module_get(dobj->ops->owner);
 	ifd_object_finalize(dobj->ctx, &dobj->obj);
 }
 EXPORT_SYMBOL_NS_GPL(iommufd2_driver_object_publish, "IOMMUFD2");

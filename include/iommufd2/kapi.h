@@ -221,11 +221,14 @@ void iommufd2_test_set_pin_batch(unsigned int bytes);
 
 /**
  * struct iommufd2_driver_object_ops - an object a driver keeps in a context
+ * @owner: the module of @destroy; each published object holds a reference
+ *	on it, so the module stays loaded while a context keeps one
  * @destroy: the object's ID is gone (IOMMU_DESTROY, or the context
  *	closing): release what it stands for.  Runs with no iommufd2 lock
  *	held and may unbind devices bound with IOMMUFD2_BIND_OWNED.
  */
 struct iommufd2_driver_object_ops {
+	struct module *owner;
 	void (*destroy)(void *data);
 };
 

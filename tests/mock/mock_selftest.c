@@ -59,6 +59,7 @@ static void mock_stdev_destroy(void *data)
 }
 
 static const struct iommufd2_driver_object_ops mock_stdev_ops = {
+	.owner = THIS_MODULE,
 	.destroy = mock_stdev_destroy,
 };
 
