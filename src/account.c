@@ -12,44 +12,114 @@
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
 #include <linux/sched/user.h>
+#include <linux/slab.h>
 
 #include "iommufd2/account.h"
 
-/**
- * ifd_payer_get_current() - the calling process as a payer
- * @payer: filled in with references to the caller's mm, task and user
- */
-void ifd_payer_get_current(struct ifd_payer *payer)
+/* A new payer for the calling process, with one reference. */
+static struct ifd_payer *ifd_payer_new_current(void)
 {
+	struct ifd_payer *payer;
+
+	payer = kmalloc(sizeof(*payer), GFP_KERNEL_ACCOUNT);
+	if (!payer)
+		return NULL;
+	refcount_set(&payer->ref, 1);
 	payer->exempt = capable(CAP_IPC_LOCK);
+	payer->cred = get_current_cred();
 	payer->mm = current->mm;
 	mmgrab(payer->mm);
 	payer->task = current->group_leader;
 	get_task_struct(payer->task);
-	payer->user = get_uid(current_user());
+	return payer;
+}
+
+/*
+ * The context's cached payer with a new reference, if it is the caller's:
+ * same mm, same thread group, same credentials (so the same user and the
+ * same answer from capable()).  The cache's own reference keeps the count
+ * above zero until the payer is replaced; a lookup that races with the
+ * replacement may find it at zero and makes a payer of its own.
+ */
+static struct ifd_payer *ifd_payer_cached(struct ifd_ctx *ctx)
+{
+	struct ifd_payer *payer;
+
+	rcu_read_lock();
+	payer = rcu_dereference(ctx->payer);
+	if (payer && (payer->cred != current_cred() ||
+		      payer->mm != current->mm ||
+		      payer->task != current->group_leader ||
+		      !refcount_inc_not_zero(&payer->ref)))
+		payer = NULL;
+	rcu_read_unlock();
+	return payer;
 }
 
 /**
- * ifd_payer_put() - drop the references of ifd_payer_get_current()
- * @payer: the payer
+ * ifd_payer_get_current() - the calling process as a payer
+ * @ctx: the context whose cached payer may be the caller already
+ *
+ * Return: a reference on the caller's payer (drop it with ifd_payer_put()),
+ * or NULL without memory.
+ */
+struct ifd_payer *ifd_payer_get_current(struct ifd_ctx *ctx)
+{
+	struct ifd_payer *payer, *old;
+
+	payer = ifd_payer_cached(ctx);
+	if (payer)
+		return payer;
+	payer = ifd_payer_new_current();
+	if (!payer)
+		return NULL;
+	/* The cache's reference; the exchange publishes the fields. */
+	refcount_inc(&payer->ref);
+	old = unrcu_pointer(xchg(&ctx->payer, RCU_INITIALIZER(payer)));
+	if (old)
+		ifd_payer_put(old);
+	return payer;
+}
+
+/**
+ * ifd_payer_cache_drop() - empty a context's payer cache
+ * @ctx: the context, being freed
+ */
+void ifd_payer_cache_drop(struct ifd_ctx *ctx)
+{
+	struct ifd_payer *old;
+
+	old = unrcu_pointer(xchg(&ctx->payer, NULL));
+	if (old)
+		ifd_payer_put(old);
+}
+
+/**
+ * ifd_payer_put() - drop a reference on a payer
+ * @payer: the payer; the last reference drops the payer's own
  */
 void ifd_payer_put(struct ifd_payer *payer)
 {
+	if (!refcount_dec_and_test(&payer->ref))
+		return;
 	mmdrop(payer->mm);
 	put_task_struct(payer->task);
-	free_uid(payer->user);
+	put_cred(payer->cred);
+	/* A cache lookup may still be comparing its fields. */
+	kfree_rcu(payer, rcu);
 }
 
 static int ifd_charge_user(struct ifd_payer *payer, unsigned long npages)
 {
 	unsigned long limit = task_rlimit(payer->task, RLIMIT_MEMLOCK) >>
 			      PAGE_SHIFT;
-	long cur = atomic_long_read(&payer->user->locked_vm);
+	struct user_struct *user = payer->cred->user;
+	long cur = atomic_long_read(&user->locked_vm);
 
 	do {
 		if ((unsigned long)cur + npages > limit)
 			return -ENOMEM;
-	} while (!atomic_long_try_cmpxchg(&payer->user->locked_vm, &cur,
+	} while (!atomic_long_try_cmpxchg(&user->locked_vm, &cur,
 					  cur + npages));
 	return 0;
 }
@@ -106,7 +176,7 @@ void ifd_payer_uncharge(struct ifd_payer *payer, enum ifd_account_mode mode,
 		if (mode == IFD_ACCOUNT_MM)
 			ifd_charge_mm(payer, npages, false);
 		else
-			atomic_long_sub(npages, &payer->user->locked_vm);
+			atomic_long_sub(npages, &payer->cred->user->locked_vm);
 	}
 	atomic64_sub(npages, &payer->mm->pinned_vm);
 }
@@ -114,14 +184,18 @@ void ifd_payer_uncharge(struct ifd_payer *payer, enum ifd_account_mode mode,
 /**
  * ifd_owner_init_current() - make the calling process the payer
  * @owner: the owner to set up
- * @mode: the context's IOMMU_OPTION_RLIMIT_MODE
+ * @ctx: the context: its IOMMU_OPTION_RLIMIT_MODE and payer cache
+ *
+ * Return: 0, or -ENOMEM (@owner is not set up then).
  */
-void ifd_owner_init_current(struct ifd_owner *owner,
-			    enum ifd_account_mode mode)
+int ifd_owner_init_current(struct ifd_owner *owner, struct ifd_ctx *ctx)
 {
+	owner->payer = ifd_payer_get_current(ctx);
+	if (!owner->payer)
+		return -ENOMEM;
 	mutex_init(&owner->lock);
-	owner->mode = mode;
-	ifd_payer_get_current(&owner->payer);
+	owner->mode = ctx->account_mode;
+	return 0;
 }
 
 /**
@@ -130,7 +204,7 @@ void ifd_owner_init_current(struct ifd_owner *owner,
  */
 void ifd_owner_destroy(struct ifd_owner *owner)
 {
-	ifd_payer_put(&owner->payer);
+	ifd_payer_put(owner->payer);
 	mutex_destroy(&owner->lock);
 }
 
@@ -147,7 +221,7 @@ int ifd_owner_charge(struct ifd_owner *owner, unsigned long npages)
 	int rc;
 
 	mutex_lock(&owner->lock);
-	rc = ifd_payer_charge(&owner->payer, owner->mode, npages);
+	rc = ifd_payer_charge(owner->payer, owner->mode, npages);
 	mutex_unlock(&owner->lock);
 	return rc;
 }
@@ -160,7 +234,7 @@ int ifd_owner_charge(struct ifd_owner *owner, unsigned long npages)
 void ifd_owner_uncharge(struct ifd_owner *owner, unsigned long npages)
 {
 	mutex_lock(&owner->lock);
-	ifd_payer_uncharge(&owner->payer, owner->mode, npages);
+	ifd_payer_uncharge(owner->payer, owner->mode, npages);
 	mutex_unlock(&owner->lock);
 }
 
@@ -175,8 +249,8 @@ bool ifd_owner_is_current(struct ifd_owner *owner)
 	bool same;
 
 	mutex_lock(&owner->lock);
-	same = owner->payer.mm == current->mm &&
-	       owner->payer.user == current_user();
+	same = owner->payer->mm == current->mm &&
+	       owner->payer->cred->user == current_user();
 	mutex_unlock(&owner->lock);
 	return same;
 }
@@ -188,21 +262,19 @@ bool ifd_owner_is_current(struct ifd_owner *owner)
  *	charges the total first, so a failure can change nothing)
  * @npages: what is charged
  *
- * The old payer's charge is returned and its references dropped; @owner
- * takes references of its own on @to's mm, task and user.
+ * The old payer's charge is returned and its reference dropped; @owner
+ * takes a reference of its own on @to.
  */
-void ifd_owner_transfer(struct ifd_owner *owner, const struct ifd_payer *to,
+void ifd_owner_transfer(struct ifd_owner *owner, struct ifd_payer *to,
 			unsigned long npages)
 {
-	struct ifd_payer prev;
+	struct ifd_payer *prev;
 
+	refcount_inc(&to->ref);
 	mutex_lock(&owner->lock);
 	prev = owner->payer;
-	owner->payer = *to;
-	mmgrab(to->mm);
-	get_task_struct(to->task);
-	owner->payer.user = get_uid(to->user);
-	ifd_payer_uncharge(&prev, owner->mode, npages);
+	owner->payer = to;
+	ifd_payer_uncharge(prev, owner->mode, npages);
 	mutex_unlock(&owner->lock);
-	ifd_payer_put(&prev);
+	ifd_payer_put(prev);
 }

@@ -526,11 +526,11 @@ static void ifd_change_collect(struct ifd_pages_visitor *v,
 }
 
 /* Charge the caller for everything first, then hand each owner over. */
-static int ifd_change_apply(struct ifd_change *ch)
+static int ifd_change_apply(struct ifd_change *ch, struct ifd_ctx *ctx)
 {
 	unsigned long total[IFD_ACCOUNT_MM + 1] = {}, index;
 	struct ifd_pages *pages;
-	struct ifd_payer payer;
+	struct ifd_payer *payer;
 	int mode, rc = 0;
 
 	xa_for_each(&ch->seen, index, pages) {
@@ -540,20 +540,22 @@ static int ifd_change_apply(struct ifd_change *ch)
 			total[pages->owner.mode] += pages->npages;
 	}
 
-	ifd_payer_get_current(&payer);
+	payer = ifd_payer_get_current(ctx);
+	if (!payer)
+		return -ENOMEM;
 	for (mode = 0; mode <= IFD_ACCOUNT_MM; mode++) {
-		rc = total[mode] ? ifd_payer_charge(&payer, mode, total[mode]) :
+		rc = total[mode] ? ifd_payer_charge(payer, mode, total[mode]) :
 				   0;
 		if (rc) {
 			while (mode--)
-				ifd_payer_uncharge(&payer, mode, total[mode]);
+				ifd_payer_uncharge(payer, mode, total[mode]);
 			goto out;
 		}
 	}
 	xa_for_each(&ch->seen, index, pages)
-		ifd_owner_transfer(&pages->owner, &payer, pages->npages);
+		ifd_owner_transfer(&pages->owner, payer, pages->npages);
 out:
-	ifd_payer_put(&payer);
+	ifd_payer_put(payer);
 	return rc;
 }
 
@@ -588,7 +590,7 @@ int ifd_cmd_ioas_change_process(struct ifd_ucmd *ucmd)
 				     &ctx->change_process_lock);
 		ifd_iova_map_visit_pages(&ioas->map, &ch.visitor);
 	}
-	rc = ch.rc ?: ifd_change_apply(&ch);
+	rc = ch.rc ?: ifd_change_apply(&ch, ctx);
 	xa_for_each(&ioases, index, obj)
 		up_write(&container_of(obj, struct ifd_ioas, obj)->map.lock);
 	ifd_object_put_all(&ioases);

@@ -203,6 +203,7 @@ void ifd_ctx_free(struct ifd_ctx *ctx)
 {
 	ifd_nl_unregister_ctx(ctx);
 	ifd_objects_release_all(ctx);
+	ifd_payer_cache_drop(ctx);
 	mutex_destroy(&ctx->change_process_lock);
 	WARN_ON(!xa_empty(&ctx->groups));
 	xa_destroy(&ctx->groups);

@@ -200,6 +200,10 @@ static struct ifd_pages *ifd_pages_alloc(unsigned long npages,
 	pages = ifd_pages_desc_alloc();
 	if (!pages)
 		return ERR_PTR(-ENOMEM);
+	if (ifd_owner_init_current(&pages->owner, ctx)) {
+		ifd_pages_desc_free(pages);
+		return ERR_PTR(-ENOMEM);
+	}
 	kref_init(&pages->kref);
 	mutex_init(&pages->pin_lock);
 	pages->npages = npages;
@@ -207,7 +211,6 @@ static struct ifd_pages *ifd_pages_alloc(unsigned long npages,
 	pages->length = length;
 	pages->writable = writable;
 	pages->tally = &ctx->pinned;
-	ifd_owner_init_current(&pages->owner, ctx->account_mode);
 	return pages;
 }
 

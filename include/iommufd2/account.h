@@ -7,55 +7,73 @@
  * at map time it is also charged against the owner's RLIMIT_MEMLOCK: in the
  * user's locked_vm (USER, the default) or in the process's locked_vm (MM).
  * An owner with CAP_IPC_LOCK is exempt from the limit.
+ *
+ * A payer is shared: every pages object one process pins through a context
+ * holds a reference on the same struct ifd_payer, which the context keeps
+ * in a one-entry cache (@payer of struct ifd_ctx) while that process, with
+ * the same credentials, goes on mapping.  So a map takes one reference,
+ * not one each on the mm, the task and the user, and asks capable() once
+ * per credentials, not once per map.
  */
 #ifndef IOMMUFD2_ACCOUNT_H
 #define IOMMUFD2_ACCOUNT_H
 
 #include <linux/mutex.h>
+#include <linux/refcount.h>
+#include <linux/rcupdate.h>
 #include <linux/types.h>
 
 #include "iommufd2/ctx.h"
 
+struct cred;
 struct mm_struct;
 struct task_struct;
-struct user_struct;
 
 /**
  * struct ifd_payer - one process that pays for pinned pages
- * @exempt: had CAP_IPC_LOCK; not charged against RLIMIT_MEMLOCK
+ * @ref: one per owner it pays for, one while it is its context's cached
+ *	payer, one per caller of ifd_payer_get_current()
+ * @exempt: its credentials had CAP_IPC_LOCK; not charged against
+ *	RLIMIT_MEMLOCK
+ * @cred: the credentials it was made with (a reference); their user is
+ *	the one charged in USER mode
  * @mm: its mm (mmgrab'd): pinned_vm, and locked_vm in MM mode
  * @task: its thread-group leader, whose RLIMIT_MEMLOCK applies
- * @user: its user (USER mode)
+ * @rcu: frees the memory once no cache lookup can be reading it
+ *
+ * Every field but @ref is set before the payer is shared and never changes.
  */
 struct ifd_payer {
+	refcount_t ref;
 	bool exempt;
+	const struct cred *cred;
 	struct mm_struct *mm;
 	struct task_struct *task;
-	struct user_struct *user;
+	struct rcu_head rcu;
 };
 
 /**
  * struct ifd_owner - the payer of one set of pinned pages
  * @lock: serialises charges against IOMMU_IOAS_CHANGE_PROCESS
  * @mode: which limit is charged, fixed when the pages were pinned
- * @payer: who pays now
+ * @payer: who pays now (a reference)
  */
 struct ifd_owner {
 	struct mutex lock;	/* see above */
 	enum ifd_account_mode mode;
-	struct ifd_payer payer;
+	struct ifd_payer *payer;
 };
 
-void ifd_owner_init_current(struct ifd_owner *owner,
-			    enum ifd_account_mode mode);
+int ifd_owner_init_current(struct ifd_owner *owner, struct ifd_ctx *ctx);
 void ifd_owner_destroy(struct ifd_owner *owner);
 int ifd_owner_charge(struct ifd_owner *owner, unsigned long npages);
 void ifd_owner_uncharge(struct ifd_owner *owner, unsigned long npages);
 bool ifd_owner_is_current(struct ifd_owner *owner);
-void ifd_owner_transfer(struct ifd_owner *owner, const struct ifd_payer *to,
+void ifd_owner_transfer(struct ifd_owner *owner, struct ifd_payer *to,
 			unsigned long npages);
 
-void ifd_payer_get_current(struct ifd_payer *payer);
+struct ifd_payer *ifd_payer_get_current(struct ifd_ctx *ctx);
+void ifd_payer_cache_drop(struct ifd_ctx *ctx);
 void ifd_payer_put(struct ifd_payer *payer);
 int ifd_payer_charge(struct ifd_payer *payer, enum ifd_account_mode mode,
 		     unsigned long npages);

@@ -13,6 +13,8 @@
 #include <linux/types.h>
 #include <linux/xarray.h>
 
+struct ifd_payer;
+
 /* How pinned pages are charged (IOMMU_OPTION_RLIMIT_MODE). */
 enum ifd_account_mode {
 	IFD_ACCOUNT_USER,	/* the user's locked_vm, RLIMIT_MEMLOCK */
@@ -43,6 +45,9 @@ enum ifd_account_mode {
  *	that IOAS simply ends the compatibility
  * @mmaps: regions userspace may mmap() from the file (src/mmap.c)
  * @mmaps_lock: serialises looking up a region in @mmaps against removing it
+ * @payer: the payer (a reference) of the last process that mapped memory,
+ *	reused for its next maps while its mm and credentials are the same;
+ *	replaced by exchange, read under RCU (src/account.c)
  */
 struct ifd_ctx {
 	struct xarray objects;
@@ -61,6 +66,7 @@ struct ifd_ctx {
 	u32 vfio_ioas_id;
 	struct xarray mmaps;
 	struct mutex mmaps_lock;	/* see above */
+	struct ifd_payer __rcu *payer;
 };
 
 struct device;

@@ -662,6 +662,69 @@ TEST(rlimit_mm_mode)
 	EXPECT_EQ(base, ifd2_counter("pinned_pages"));
 }
 
+/*
+ * A context keeps the payer of its last mapping process for the next map.
+ * A process that has dropped CAP_IPC_LOCK since must be charged all the
+ * same: new credentials make a new payer.
+ */
+TEST(rlimit_after_capability_drop)
+{
+	char *buf = alloc_buf(BUF_PAGES * PAGE, PAGE);
+	long base = ifd2_counter("pinned_pages");
+	int fd = ifd2_open();
+	__u64 iova = 0;
+	__u32 ioas, dev;
+	int mfd;
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ifd2_ioas_alloc(fd, &ioas));
+	mfd = pin_on_map(fd, ioas, &dev);
+	ASSERT_LE(0, mfd);
+	/* Exempt now: all 64 pages, over the limit set below. */
+	ASSERT_EQ(0, ifd2_map(fd, ioas, buf, BUF_PAGES * PAGE, &iova,
+			      IFD2_RW));
+	limit_memlock(_metadata, 16 * PAGE);
+	check_rlimit(_metadata, fd, ioas, buf, base + BUF_PAGES);
+	close(fd);
+	close(mfd);
+	EXPECT_EQ(base, ifd2_counter("pinned_pages"));
+}
+
+/* Each process that maps through a shared context pays for its own maps. */
+TEST_F(ioas, each_process_pays_its_maps)
+{
+	pid_t parent = getpid(), child;
+	__u64 a = 0, b = 0, c = 0;
+	int status;
+
+	ASSERT_EQ(0, ifd2_map(self->fd, self->ioas, self->buf, PAGE, &a,
+			      IFD2_RW));
+	EXPECT_EQ(self->base_vmpin + 4, ifd2_proc_kb(parent, "VmPin"));
+	child = fork();
+	ASSERT_LE(0, child);
+	if (!child) {
+		long before = ifd2_proc_kb(getpid(), "VmPin");
+		int ok = ifd2_map(self->fd, self->ioas, self->buf + PAGE, PAGE,
+				  &b, IFD2_RW) == 0 &&
+			 ifd2_proc_kb(getpid(), "VmPin") == before + 4 &&
+			 ifd2_proc_kb(parent, "VmPin") ==
+				 self->base_vmpin + 4;
+
+		_exit(ok ? 0 : 1);
+	}
+	ASSERT_EQ(child, waitpid(child, &status, 0));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	/* The child's map was the last: the parent's next is its own again. */
+	ASSERT_EQ(0, ifd2_map(self->fd, self->ioas, self->buf + 2 * PAGE, PAGE,
+			      &c, IFD2_RW));
+	EXPECT_EQ(self->base_vmpin + 8, ifd2_proc_kb(parent, "VmPin"));
+	EXPECT_EQ(self->base_pinned + 3, ifd2_counter("pinned_pages"));
+	/* The exited child's pages are still mapped, and unpin on unmap. */
+	ASSERT_EQ(0, ifd2_unmap(self->fd, self->ioas, 0, UINT64_MAX, NULL));
+	EXPECT_EQ(self->base_vmpin, ifd2_proc_kb(parent, "VmPin"));
+	EXPECT_EQ(self->base_pinned, ifd2_counter("pinned_pages"));
+}
+
 /* An IOAS with no domain yet, and a bound mock device to attach later. */
 FIXTURE(lazy) {
 	int fd, mfd;
