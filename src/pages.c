@@ -383,6 +383,21 @@ static int ifd_pin_user_range(struct ifd_pages *pages, void *arg)
 	return rc;
 }
 
+/*
+ * Keep @mm's pages while pinning from it: the caller's own address space
+ * cannot go while it runs; another process's may have exited already.
+ */
+static bool ifd_mm_get(struct mm_struct *mm)
+{
+	return mm == current->mm || mmget_not_zero(mm);
+}
+
+static void ifd_mm_put(struct mm_struct *mm)
+{
+	if (mm != current->mm)
+		mmput(mm);
+}
+
 /**
  * ifd_pages_pin() - make sure a range is pinned
  * @pages: the pages; returns at once if they are pinned already
@@ -415,10 +430,10 @@ int ifd_pages_pin(struct ifd_pages *pages)
 	}
 	mutex_lock(&pages->pin_lock);
 	if (!pages->populated) {
-		if (mmget_not_zero(pages->mm)) {
+		if (ifd_mm_get(pages->mm)) {
 			rc = ifd_pages_populate(pages, ifd_pin_user_range,
 						&buf);
-			mmput(pages->mm);
+			ifd_mm_put(pages->mm);
 		} else {
 			rc = -EFAULT;
 		}
