@@ -37,9 +37,10 @@
  * and no IOAS: "n/a" in those rows.  -p picks the parts to run: map
  * (the -b rows), churn, copy, objects (IOAS rate, attach, replace), and,
  * not by default, trace (where a 4 KiB pair's time goes: function_graph
- * from each target's ioctl entry down -d calls, default 5) and pairs
+ * from each target's ioctl entry down -d calls, default 5), pairs
  * (PROFILE_PAIRS 4 KiB pairs at a fixed IOVA per target and nothing else,
- * to run under a sampling profiler: the bench's IOMMUFD2_PERF=1).
+ * to run under a sampling profiler: the bench's IOMMUFD2_PERF=1) and
+ * pairs-2m (the same with one 2 MiB hugetlb page).
  *
  * Output:
  * one "BENCH impl=... metric=... value=... unit=..." line per measurement,
@@ -860,32 +861,61 @@ static int trace_sum(struct trace_fn *fns)
 
 #define PROFILE_PAIRS 20000
 
-/* 4 KiB pairs at a fixed IOVA, one target after the other, for a profile. */
-static void bench_pairs(const int *use)
+/*
+ * Fixed-IOVA pairs of @len bytes (4 KiB pages, or one 2 MiB hugetlb page),
+ * one target after the other, for a profile.
+ */
+static void bench_pairs(const int *use, size_t len, int hugetlb)
 {
-	void *raw;
-	size_t raw_len;
-	char *buf = small_pages(SZ_4K, &raw, &raw_len);
+	void *raw, *buf;
+	size_t raw_len = SZ_2M;
 	int t, n, rc = 0;
 	double t0;
 
-	if (!buf)
+	if (hugetlb) {
+		set_hugepages(2);
+		raw = mmap(NULL, SZ_2M, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
+		buf = raw == MAP_FAILED ? NULL : raw;
+		if (buf)
+			memset(buf, 0x33, SZ_2M);
+	} else {
+		buf = small_pages(len, &raw, &raw_len);
+	}
+	if (!buf) {
+		printf("# pairs: no memory for %zu bytes\n", len);
 		return;
+	}
 	for (t = 0; t < NR_TARGETS; t++) {
 		if (!use[t])
 			continue;
 		t0 = now();
 		for (n = 0; n < PROFILE_PAIRS; n++) {
-			rc = churn_pair(t, buf, SZ_4K, 1);
+			rc = churn_pair(t, buf, len, 1);
 			if (rc)
 				break;
 		}
-		printf("# %s: %d 4k fixed pairs, %.0f/s%s%s\n",
-		       targets[t].name, n, n / (now() - t0),
-		       rc ? ", stopped: " : "", rc ? strerror(rc) : "");
+		printf("# %s: %d %s fixed pairs, %.0f/s%s%s\n",
+		       targets[t].name, n, hugetlb ? "2M hugetlb" : "4k",
+		       n / (now() - t0), rc ? ", stopped: " : "",
+		       rc ? strerror(rc) : "");
 		rc = 0;
 	}
 	munmap(raw, raw_len);
+	if (hugetlb)
+		set_hugepages(0);
+}
+
+/* Is @name one of the comma-separated @parts? */
+static int has_part(const char *parts, const char *name)
+{
+	size_t n = strlen(name);
+	const char *p;
+
+	for (p = parts; (p = strstr(p, name)); p += n)
+		if ((p == parts || p[-1] == ',') && (!p[n] || p[n] == ','))
+			return 1;
+	return 0;
 }
 
 /*
@@ -1178,7 +1208,7 @@ int main(int argc, char **argv)
 		case 'p': parts = optarg; break;
 		case 'd': depth = atoi(optarg); break;
 		default:
-			fprintf(stderr, "usage: %s [-s MiB] [-r rounds] [-b 4k,thp,hugetlb] [-t upstream,iommufd2,limit] [-n live] [-p map,churn,copy,objects,trace,pairs] [-d depth]\n",
+			fprintf(stderr, "usage: %s [-s MiB] [-r rounds] [-b 4k,thp,hugetlb] [-t upstream,iommufd2,limit] [-n live] [-p map,churn,copy,objects,trace,pairs,pairs-2m] [-d depth]\n",
 				argv[0]);
 			return 2;
 		}
@@ -1200,21 +1230,23 @@ int main(int argc, char **argv)
 	if (!any)
 		return 1;
 	rc = 0;
-	if (strstr(parts, "map")) {
+	if (has_part(parts, "map")) {
 		list = strdup(backings);
 		for (b = strtok(list, ","); b; b = strtok(NULL, ","))
 			rc |= bench_map(b, mib << 20, rounds, use);
 		free(list);
 	}
-	if (strstr(parts, "churn"))
+	if (has_part(parts, "churn"))
 		rc |= bench_churn(live, rounds, use);
-	if (strstr(parts, "copy"))
+	if (has_part(parts, "copy"))
 		rc |= bench_copy(mib << 20, rounds, use);
-	if (strstr(parts, "trace"))
+	if (has_part(parts, "trace"))
 		bench_trace(depth, use);
-	if (strstr(parts, "pairs"))
-		bench_pairs(use);
-	if (strstr(parts, "objects"))
+	if (has_part(parts, "pairs"))
+		bench_pairs(use, SZ_4K, 0);
+	if (has_part(parts, "pairs-2m"))
+		bench_pairs(use, SZ_2M, 1);
+	if (has_part(parts, "objects"))
 		bench_objects(rounds, use);
 	print_table();
 	return rc;
