@@ -231,7 +231,15 @@ check)
 	*" upstream "*)
 		upstream_dev
 		for t in /upstream/*; do
-			[ -x "$t" ] && suite "upstream-${t##*/}" "$t"
+			[ -x "$t" ] || continue
+			# IOMMUFD2_UPSTREAM_TESTS on the host: only these cases
+			# of upstream's iommufd (the harness's -t names).
+			if [ -z "$UPSTREAM_TESTS" ]; then
+				suite "upstream-${t##*/}" "$t"
+			elif [ "${t##*/}" = iommufd ]; then
+				suite upstream-iommufd "$t" $(for c in \
+					$UPSTREAM_TESTS; do printf ' -t %s' "$c"; done)
+			fi
 		done
 		# An older kernel's own selftests (suite upstream-6.12-...).
 		for t in /upstream-own/*; do

@@ -16,7 +16,9 @@
 #             on the igb through iommufd2_pci (alias_vfio) and
 #             /dev/iommufd2; default: ours, upstream and vfio on vtd,
 #             ours elsewhere; IOMMUFD2_TESTS="races core" narrows
-#             "ours" to those test programs), then unloads the modules
+#             "ours" to those test programs, IOMMUFD2_UPSTREAM_TESTS=
+#             "fork_present" "upstream" to those cases of upstream's
+#             iommufd), then unloads the modules
 #      shell  gives an interactive shell on this terminal
 #
 # The guest writes its kernel console to build/MACHINE/console.log (ttyS0)
@@ -182,11 +184,12 @@ pack_initramfs() {
 	cp "$BUILD"/guest/differential/* "$dir/differential/" 2>/dev/null
 	cp "$BUILD"/guest/bin/* "$dir/bin/"
 	[ "$mode" = bench ] && [ -n "${IOMMUFD2_PERF:-}" ] && add_perf "$dir"
-	printf 'MODE=%s\nMACHINE=%s\nSERIES=%s\nBENCH_ARGS="%s"\nPERF="%s"\nSUITES="%s"\nTESTS="%s"\nMODULE_ARGS="%s"\n' \
+	printf 'MODE=%s\nMACHINE=%s\nSERIES=%s\nBENCH_ARGS="%s"\nPERF="%s"\nSUITES="%s"\nTESTS="%s"\nUPSTREAM_TESTS="%s"\nMODULE_ARGS="%s"\n' \
 		"$mode" "$machine" "$(root_kernel_series)" "${IOMMUFD2_BENCH_ARGS:-}" \
 		"${IOMMUFD2_PERF:-}" \
 		"${IOMMUFD2_SUITES:-$(default_suites "$machine")}" \
-		"${IOMMUFD2_TESTS:-$MACHINE_TESTS}" "$MODULE_ARGS" \
+		"${IOMMUFD2_TESTS:-$MACHINE_TESTS}" \
+		"${IOMMUFD2_UPSTREAM_TESTS:-}" "$MODULE_ARGS" \
 		>"$dir/etc/bench.conf"
 
 	in_root sh -c "cd /bench/${dir#"$REPO"/} && find . | cpio -o -H newc --quiet" |
