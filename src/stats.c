@@ -7,11 +7,16 @@
  *	pinned_pages <n>
  *	pinned_runs <n>		physically contiguous runs they form
  *	<type> <n>		one line per object type
+ *
+ * The pinned-page counters change on every map and unmap, so they are
+ * per-CPU counters: an update touches only its CPU's part, and a reader
+ * sums them.  The object counters change only with objects.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/atomic.h>
 #include <linux/debugfs.h>
+#include <linux/percpu_counter.h>
 #include <linux/seq_file.h>
 
 #include "iommufd2/stats.h"
@@ -35,8 +40,8 @@ static const char *const ifd_type_names[IFD_OBJ_NR] = {
 static atomic_long_t ifd_live_objects[IFD_OBJ_NR];
 static atomic_long_t ifd_live_tombstones;
 static atomic_t ifd_live_contexts;
-static atomic_long_t ifd_pinned_pages;
-static atomic_long_t ifd_pinned_runs;
+static struct percpu_counter ifd_pinned_pages;
+static struct percpu_counter ifd_pinned_runs;
 static struct dentry *ifd_debugfs_dir;
 
 void ifd_stats_object(enum ifd_obj_type type, int delta)
@@ -56,8 +61,8 @@ void ifd_stats_contexts(int delta)
 
 void ifd_stats_pinned(long pages, long runs)
 {
-	atomic_long_add(pages, &ifd_pinned_pages);
-	atomic_long_add(runs, &ifd_pinned_runs);
+	percpu_counter_add(&ifd_pinned_pages, pages);
+	percpu_counter_add(&ifd_pinned_runs, runs);
 }
 
 /**
@@ -72,7 +77,7 @@ void ifd_stats_snapshot(struct ifd_stats_snap *snap)
 		snap->objects[type] = atomic_long_read(&ifd_live_objects[type]);
 	snap->contexts = atomic_read(&ifd_live_contexts);
 	snap->tombstones = atomic_long_read(&ifd_live_tombstones);
-	snap->pinned = atomic_long_read(&ifd_pinned_pages);
+	snap->pinned = percpu_counter_sum(&ifd_pinned_pages);
 }
 
 static int ifd_objects_show(struct seq_file *m, void *unused)
@@ -81,8 +86,10 @@ static int ifd_objects_show(struct seq_file *m, void *unused)
 
 	seq_printf(m, "contexts %d\n", atomic_read(&ifd_live_contexts));
 	seq_printf(m, "tombstones %ld\n", atomic_long_read(&ifd_live_tombstones));
-	seq_printf(m, "pinned_pages %ld\n", atomic_long_read(&ifd_pinned_pages));
-	seq_printf(m, "pinned_runs %ld\n", atomic_long_read(&ifd_pinned_runs));
+	seq_printf(m, "pinned_pages %lld\n",
+		   percpu_counter_sum(&ifd_pinned_pages));
+	seq_printf(m, "pinned_runs %lld\n",
+		   percpu_counter_sum(&ifd_pinned_runs));
 	for (type = IFD_OBJ_ANY + 1; type < IFD_OBJ_NR; type++)
 		seq_printf(m, "%s %ld\n", ifd_type_names[type],
 			   atomic_long_read(&ifd_live_objects[type]));
@@ -90,15 +97,35 @@ static int ifd_objects_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(ifd_objects);
 
+/**
+ * ifd_stats_init() - set up the per-CPU counters and the debugfs file
+ *
+ * Return: 0 or -ENOMEM.
+ */
 int ifd_stats_init(void)
 {
+	int rc;
+
+	rc = percpu_counter_init(&ifd_pinned_pages, 0, GFP_KERNEL);
+	if (rc)
+		return rc;
+	rc = percpu_counter_init(&ifd_pinned_runs, 0, GFP_KERNEL);
+	if (rc) {
+		percpu_counter_destroy(&ifd_pinned_pages);
+		return rc;
+	}
 	ifd_debugfs_dir = debugfs_create_dir(KBUILD_MODNAME, NULL);
 	debugfs_create_file("objects", 0400, ifd_debugfs_dir, NULL,
 			    &ifd_objects_fops);
 	return 0;
 }
 
+/**
+ * ifd_stats_exit() - remove the debugfs file, free the per-CPU counters
+ */
 void ifd_stats_exit(void)
 {
 	debugfs_remove_recursive(ifd_debugfs_dir);
+	percpu_counter_destroy(&ifd_pinned_runs);
+	percpu_counter_destroy(&ifd_pinned_pages);
 }
