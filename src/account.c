@@ -21,7 +21,7 @@ static struct ifd_payer *ifd_payer_new_current(void)
 {
 	struct ifd_payer *payer;
 
-	payer = kmalloc(sizeof(*payer), GFP_KERNEL_ACCOUNT);
+	payer = kmalloc_obj(*payer, GFP_KERNEL_ACCOUNT);
 	if (!payer)
 		return NULL;
 	refcount_set(&payer->ref, 1);
