@@ -291,6 +291,16 @@ static char *get_buffer(const char *backing, size_t len, void **raw,
 	return p;
 }
 
+/* One present 2 MiB hugetlb page, or NULL (munmap @raw, @raw_len). */
+static char *huge_page(void **raw, size_t *raw_len)
+{
+	char *p = get_buffer("hugetlb", SZ_2M, raw, raw_len);
+
+	if (p)
+		memset(p, 0x33, SZ_2M);
+	return p;
+}
+
 /* Map and unmap @len bytes of @backing, each target in turn per round. */
 static int bench_map(const char *backing, size_t len, int rounds,
 		     const int *use)
@@ -578,10 +588,10 @@ static int bench_churn(long live, int rounds, const int *want)
 	static double build_kb[NR_TARGETS][BUILD_ROUNDS];
 	static double unmap_s[NR_TARGETS][BUILD_ROUNDS];
 	long levels[LIVE_LEVELS] = { 0, live / 10, live };
-	void *live_raw, *small_raw, *huge = MAP_FAILED;
+	void *live_raw, *small_raw, *huge_raw;
 	struct row *build_row, *kb_row, *unmap_row;
-	size_t live_len, small_len;
-	char *live_buf, *small_buf;
+	size_t live_len, small_len, huge_len;
+	char *live_buf, *small_buf, *huge;
 	int use[NR_TARGETS];
 	char name[64], lv[16];
 	int lvl, k, r, i, t;
@@ -594,13 +604,9 @@ static int bench_churn(long live, int rounds, const int *want)
 		printf("# churn: no memory for %ld live pages, skipped\n", live);
 		return 0;
 	}
-	set_hugepages(2);
-	huge = mmap(NULL, SZ_2M, PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
-	if (huge == MAP_FAILED)
+	huge = huge_page(&huge_raw, &huge_len);
+	if (!huge)
 		printf("# churn: no hugetlb page, 2M rows skipped\n");
-	else
-		memset(huge, 0x33, SZ_2M);
 	for (t = 0; t < NR_TARGETS; t++) {
 		live_iova[t] = calloc(live + 1, sizeof(*live_iova[t]));
 		nr_live[t] = 0;
@@ -620,9 +626,8 @@ static int bench_churn(long live, int rounds, const int *want)
 		}
 		for (k = 0; k < ARRAY_SIZE(churn_kinds); k++)
 			churn_rate(&churn_kinds[k],
-				   churn_kinds[k].hugetlb ?
-				   (huge == MAP_FAILED ? NULL : huge) :
-				   small_buf, levels[lvl], rounds, use);
+				   churn_kinds[k].hugetlb ? huge : small_buf,
+				   levels[lvl], rounds, use);
 	}
 	for (r = 0; r < BUILD_ROUNDS; r++) {
 		for (i = 0; i < NR_TARGETS; i++) {
@@ -665,8 +670,8 @@ static int bench_churn(long live, int rounds, const int *want)
 			live_unmap_all(t);
 		free(live_iova[t]);
 	}
-	if (huge != MAP_FAILED)
-		munmap(huge, SZ_2M);
+	if (huge)
+		munmap(huge_raw, huge_len);
 	set_hugepages(0);
 	munmap(small_raw, small_len);
 	munmap(live_raw, live_len);
@@ -867,21 +872,14 @@ static int trace_sum(struct trace_fn *fns)
  */
 static void bench_pairs(const int *use, size_t len, int hugetlb)
 {
-	void *raw, *buf;
-	size_t raw_len = SZ_2M;
+	char *buf;
+	void *raw;
+	size_t raw_len;
 	int t, n, rc = 0;
 	double t0;
 
-	if (hugetlb) {
-		set_hugepages(2);
-		raw = mmap(NULL, SZ_2M, PROT_READ | PROT_WRITE,
-			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
-		buf = raw == MAP_FAILED ? NULL : raw;
-		if (buf)
-			memset(buf, 0x33, SZ_2M);
-	} else {
-		buf = small_pages(len, &raw, &raw_len);
-	}
+	buf = hugetlb ? huge_page(&raw, &raw_len) :
+			small_pages(len, &raw, &raw_len);
 	if (!buf) {
 		printf("# pairs: no memory for %zu bytes\n", len);
 		return;
