@@ -16,9 +16,10 @@
 #             on the igb through iommufd2_pci (alias_vfio) and
 #             /dev/iommufd2; default: ours, upstream and vfio on vtd,
 #             ours elsewhere; IOMMUFD2_TESTS="races core" narrows
-#             "ours" to those test programs, IOMMUFD2_UPSTREAM_TESTS=
-#             "fork_present" "upstream" to those cases of upstream's
-#             iommufd), then unloads the modules
+#             "ours" to those test programs and
+#             IOMMUFD2_UPSTREAM_TESTS="fork_present" narrows "upstream"
+#             to those cases of upstream's iommufd), then unloads the
+#             modules
 #      shell  gives an interactive shell on this terminal
 #
 # The guest writes its kernel console to build/MACHINE/console.log (ttyS0)
