@@ -725,6 +725,55 @@ TEST_F(ioas, each_process_pays_its_maps)
 	EXPECT_EQ(self->base_pinned, ifd2_counter("pinned_pages"));
 }
 
+#define PAYER_ROUNDS	2000
+#define PAYER_IOVA	0x100000ULL
+
+/* Map and unmap one page at @iova @rounds times; 0 if every call worked. */
+static int map_unmap_rounds(int fd, __u32 ioas, char *page, __u64 iova,
+			    int rounds)
+{
+	__u64 at;
+
+	while (rounds--) {
+		at = iova;
+		if (ifd2_map(fd, ioas, page, PAGE, &at, IFD2_FIXED) ||
+		    ifd2_unmap(fd, ioas, iova, PAGE, NULL))
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * Two processes mapping through one context replace its cached payer on
+ * nearly every map, while the other's lookup may be reading it.  Every
+ * call succeeds, each process pays only for its own pages, and at the end
+ * nothing is pinned or charged (a payer leaked or freed twice would show
+ * under kmemleak or KASAN on the debug kernel).
+ */
+TEST_F_TIMEOUT(ioas, payer_cache_races_between_processes, 600)
+{
+	pid_t parent = getpid(), child;
+	int status;
+
+	child = fork();
+	ASSERT_LE(0, child);
+	if (!child) {
+		long before = ifd2_proc_kb(getpid(), "VmPin");
+		int rc = map_unmap_rounds(self->fd, self->ioas,
+					  self->buf + PAGE, PAYER_IOVA + PAGE,
+					  PAYER_ROUNDS);
+
+		_exit(rc || ifd2_proc_kb(getpid(), "VmPin") != before);
+	}
+	EXPECT_EQ(0, map_unmap_rounds(self->fd, self->ioas, self->buf,
+				      PAYER_IOVA, PAYER_ROUNDS));
+	ASSERT_EQ(child, waitpid(child, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	EXPECT_EQ(self->base_vmpin, ifd2_proc_kb(parent, "VmPin"));
+	EXPECT_EQ(self->base_pinned, ifd2_counter("pinned_pages"));
+}
+
 /* An IOAS with no domain yet, and a bound mock device to attach later. */
 FIXTURE(lazy) {
 	int fd, mfd;
