@@ -173,8 +173,8 @@ int ifd_ioas_map_pages(struct ifd_ioas *ioas, struct ifd_pages *pages,
  * whose pages are pinned when they are made (a file) checks a fixed IOVA
  * in @check_source first, so bad input pins nothing.
  */
-static int ifd_ioas_map_common(struct ifd_ucmd *ucmd, size_t cmd_size,
-			       u32 ioas_id, u32 flags, u64 length, u64 *iova,
+static int ifd_ioas_map_common(struct ifd_ucmd *ucmd, u32 ioas_id,
+			       u32 flags, u64 length, u64 *iova,
 			       int (*check_source)(struct ifd_ucmd *ucmd,
 						   struct ifd_ioas *ioas),
 			       struct ifd_pages *(*pin)(struct ifd_ucmd *ucmd,
@@ -210,7 +210,7 @@ static int ifd_ioas_map_common(struct ifd_ucmd *ucmd, size_t cmd_size,
 	if (rc)
 		goto out_put;
 	*iova = out_iova;
-	rc = ifd_ucmd_respond(ucmd, cmd_size);
+	rc = ifd_ucmd_respond_u64(ucmd, iova);
 	if (rc) {
 		unsigned long unmapped;
 
@@ -238,7 +238,7 @@ int ifd_cmd_ioas_map(struct ifd_ucmd *ucmd)
 	rc = ifd_map_flags_check(cmd->flags, cmd->length, cmd->iova);
 	if (rc)
 		return rc;
-	return ifd_ioas_map_common(ucmd, sizeof(*cmd), cmd->ioas_id, cmd->flags,
+	return ifd_ioas_map_common(ucmd, cmd->ioas_id, cmd->flags,
 				   cmd->length, &cmd->iova, NULL,
 				   ifd_pin_for_map);
 }
@@ -287,7 +287,7 @@ int ifd_cmd_ioas_map_file(struct ifd_ucmd *ucmd)
 	rc = ifd_map_flags_check(cmd->flags, cmd->length, cmd->iova);
 	if (rc)
 		return rc;
-	return ifd_ioas_map_common(ucmd, sizeof(*cmd), cmd->ioas_id, cmd->flags,
+	return ifd_ioas_map_common(ucmd, cmd->ioas_id, cmd->flags,
 				   cmd->length, &cmd->iova,
 				   ifd_map_file_check, ifd_pin_for_map_file);
 }
@@ -362,7 +362,7 @@ int ifd_cmd_ioas_unmap(struct ifd_ucmd *ucmd)
 	}
 	if (!rc) {
 		cmd->length = unmapped;
-		rc = ifd_ucmd_respond(ucmd, sizeof(*cmd));
+		rc = ifd_ucmd_respond_u64(ucmd, &cmd->length);
 	}
 	ifd_ioas_put(ioas);
 	return rc;

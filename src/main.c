@@ -117,6 +117,28 @@ int ifd_ucmd_respond(struct ifd_ucmd *ucmd, size_t len)
 	return 0;
 }
 
+/**
+ * ifd_ucmd_respond_u64() - copy one field of a command back to the caller
+ * @ucmd: the command
+ * @field: the field that changed, inside @ucmd->cmd and within the
+ *	command's minimum size (so the caller's structure has it)
+ *
+ * For commands whose answer is a single field (MAP's IOVA, UNMAP's
+ * length): one 8-byte store instead of the whole structure, which leaves
+ * the caller's memory as ifd_ucmd_respond() would, since every other field
+ * is what the caller passed.
+ *
+ * Return: 0 or -EFAULT.
+ */
+int ifd_ucmd_respond_u64(struct ifd_ucmd *ucmd, const u64 *field)
+{
+	size_t offset = (const void *)field - ucmd->cmd;
+
+	if (offset + sizeof(*field) > ucmd->user_size)
+		return -EFAULT;
+	return put_user(*field, (u64 __user *)(ucmd->ubuf + offset));
+}
+
 /*
  * No device of an iommufd2 context does DMA without an IOMMU, so there is no
  * physical address to give out: the answer of a kernel built without

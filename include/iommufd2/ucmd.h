@@ -26,6 +26,7 @@ struct ifd_ucmd {
 };
 
 int ifd_ucmd_respond(struct ifd_ucmd *ucmd, size_t len);
+int ifd_ucmd_respond_u64(struct ifd_ucmd *ucmd, const u64 *field);
 
 /* The commands; each validates its own flags and reserved fields. */
 int ifd_cmd_destroy(struct ifd_ucmd *ucmd);
