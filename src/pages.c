@@ -217,8 +217,6 @@ static struct ifd_pages *ifd_pages_alloc(unsigned long npages,
 static void ifd_pages_free(struct ifd_pages *pages)
 {
 	ifd_owner_destroy(&pages->owner);
-	if (pages->mm)
-		mmdrop(pages->mm);
 	mutex_destroy(&pages->pin_lock);
 	ifd_runs_free(pages);
 	ifd_pages_desc_free(pages);
@@ -308,8 +306,8 @@ struct ifd_pages *ifd_pages_user(unsigned long uaddr, unsigned long length,
 	if (IS_ERR(pages))
 		return pages;
 	pages->source = uaddr;
-	mmgrab(current->mm);
-	pages->mm = current->mm;
+	/* The payer's own: it is the caller's mm, kept as long as @owner. */
+	pages->mm = pages->owner.payer->mm;
 	return pages;
 }
 
