@@ -95,18 +95,28 @@ void ifd_payer_cache_drop(struct ifd_ctx *ctx)
 }
 
 /**
- * ifd_payer_put() - drop a reference on a payer
+ * ifd_payer_put_many() - drop references on a payer
  * @payer: the payer; the last reference drops the payer's own
+ * @refs: how many, all held by the caller
  */
-void ifd_payer_put(struct ifd_payer *payer)
+void ifd_payer_put_many(struct ifd_payer *payer, unsigned int refs)
 {
-	if (!refcount_dec_and_test(&payer->ref))
+	if (!refcount_sub_and_test(refs, &payer->ref))
 		return;
 	mmdrop(payer->mm);
 	put_task_struct(payer->task);
 	put_cred(payer->cred);
 	/* A cache lookup may still be comparing its fields. */
 	kfree_rcu(payer, rcu);
+}
+
+/**
+ * ifd_payer_put() - drop a reference on a payer
+ * @payer: the payer
+ */
+void ifd_payer_put(struct ifd_payer *payer)
+{
+	ifd_payer_put_many(payer, 1);
 }
 
 static int ifd_charge_user(struct ifd_payer *payer, unsigned long npages)
@@ -199,13 +209,25 @@ int ifd_owner_init_current(struct ifd_owner *owner, struct ifd_ctx *ctx)
 }
 
 /**
+ * ifd_owner_release() - tear down an owner, keeping its payer reference
+ * @owner: the owner; nothing may be charged to it any more
+ *
+ * The caller takes over the reference on @owner->payer (for a later
+ * ifd_payer_put_many() that drops many owners' references at once).
+ */
+void ifd_owner_release(struct ifd_owner *owner)
+{
+	mutex_destroy(&owner->lock);
+}
+
+/**
  * ifd_owner_destroy() - drop the references an owner holds
  * @owner: the owner; nothing may be charged to it any more
  */
 void ifd_owner_destroy(struct ifd_owner *owner)
 {
+	ifd_owner_release(owner);
 	ifd_payer_put(owner->payer);
-	mutex_destroy(&owner->lock);
 }
 
 /**

@@ -986,6 +986,7 @@ static int ifd_unmap_range(struct ifd_iova_map *map, unsigned long start,
 			   unsigned long last, bool all,
 			   unsigned long *unmapped)
 {
+	struct ifd_pages_reaper reaper = {};
 	struct ifd_area *area, *next;
 	LIST_HEAD(doomed);
 	unsigned long bytes = 0;
@@ -1023,9 +1024,10 @@ out_unlock:
 		struct ifd_pages *pages = area->pages;
 
 		ifd_area_free(area);
-		ifd_pages_put(pages);
+		ifd_pages_put_reaped(pages, &reaper);
 		cond_resched();
 	}
+	ifd_pages_reap_flush(&reaper);
 	*unmapped = bytes;
 	return 0;
 }

@@ -214,6 +214,7 @@ static struct ifd_pages *ifd_pages_alloc(unsigned long npages,
 	return pages;
 }
 
+/* A descriptor nothing was pinned or charged through, or no more. */
 static void ifd_pages_free(struct ifd_pages *pages)
 {
 	ifd_owner_destroy(&pages->owner);
@@ -598,9 +599,38 @@ struct ifd_pages *ifd_pages_pin_file(int fd, unsigned long start,
 	return pages;
 }
 
-static void ifd_pages_release(struct kref *kref)
+/**
+ * ifd_pages_reap_flush() - return what a reaper has gathered
+ * @reaper: the reaper; empty afterwards, and may be used again
+ *
+ * Uncharges the gathered pages from their payer, takes them off the
+ * counters and drops the payer references, each in one step.
+ */
+void ifd_pages_reap_flush(struct ifd_pages_reaper *reaper)
 {
-	struct ifd_pages *pages = container_of(kref, struct ifd_pages, kref);
+	if (!reaper->refs)
+		return;
+	if (reaper->npages) {
+		ifd_payer_uncharge(reaper->payer, reaper->mode, reaper->npages);
+		atomic_long_sub(reaper->npages, reaper->tally);
+		ifd_stats_pinned(-(long)reaper->npages,
+				 -(long)reaper->nr_runs);
+	}
+	ifd_payer_put_many(reaper->payer, reaper->refs);
+	memset(reaper, 0, sizeof(*reaper));
+}
+
+/*
+ * The last reference went: unpin now, and leave the accounting and the
+ * payer's reference to @reaper, which gathers them per payer.  Nothing
+ * can reach @pages any more, so its owner needs no lock: only
+ * IOMMU_IOAS_CHANGE_PROCESS changes a payer, and it sees nothing that no
+ * IOAS maps.
+ */
+static void ifd_pages_reap(struct ifd_pages *pages,
+			   struct ifd_pages_reaper *reaper)
+{
+	struct ifd_owner *owner = &pages->owner;
 
 	if (pages->dmabuf) {
 		ifd_dmabuf_release(pages);
@@ -608,13 +638,38 @@ static void ifd_pages_release(struct kref *kref)
 		ifd_pages_desc_free(pages);
 		return;
 	}
-	if (pages->populated) {
-		ifd_stats_pinned(-(long)pages->npages, -(long)pages->nr_runs);
-		atomic_long_sub(pages->npages, pages->tally);
-		ifd_pages_unpin(pages);
-		ifd_owner_uncharge(&pages->owner, pages->npages);
+	if (reaper->payer != owner->payer || reaper->mode != owner->mode ||
+	    reaper->tally != pages->tally) {
+		ifd_pages_reap_flush(reaper);
+		reaper->payer = owner->payer;
+		reaper->mode = owner->mode;
+		reaper->tally = pages->tally;
 	}
-	ifd_pages_free(pages);
+	if (pages->populated) {
+		reaper->npages += pages->npages;
+		reaper->nr_runs += pages->nr_runs;
+		ifd_pages_unpin(pages);
+	}
+	/* The owner's payer reference is the reaper's to drop now. */
+	ifd_owner_release(owner);
+	reaper->refs++;
+	mutex_destroy(&pages->pin_lock);
+	ifd_runs_free(pages);
+	ifd_pages_desc_free(pages);
+}
+
+/**
+ * ifd_pages_put_reaped() - drop a reference, releasing into a reaper
+ * @pages: the pages; the last reference unpins them at once
+ * @reaper: gathers the accounting of the pages released, for one
+ *	ifd_pages_reap_flush() after a run of puts (an unmap of many
+ *	mappings pays once per payer, not once per mapping)
+ */
+void ifd_pages_put_reaped(struct ifd_pages *pages,
+			  struct ifd_pages_reaper *reaper)
+{
+	if (refcount_dec_and_test(&pages->kref.refcount))
+		ifd_pages_reap(pages, reaper);
 }
 
 /**
@@ -623,7 +678,10 @@ static void ifd_pages_release(struct kref *kref)
  */
 void ifd_pages_put(struct ifd_pages *pages)
 {
-	kref_put(&pages->kref, ifd_pages_release);
+	struct ifd_pages_reaper reaper = {};
+
+	ifd_pages_put_reaped(pages, &reaper);
+	ifd_pages_reap_flush(&reaper);
 }
 
 /**

@@ -65,6 +65,7 @@ struct ifd_owner {
 };
 
 int ifd_owner_init_current(struct ifd_owner *owner, struct ifd_ctx *ctx);
+void ifd_owner_release(struct ifd_owner *owner);
 void ifd_owner_destroy(struct ifd_owner *owner);
 int ifd_owner_charge(struct ifd_owner *owner, unsigned long npages);
 void ifd_owner_uncharge(struct ifd_owner *owner, unsigned long npages);
@@ -75,6 +76,7 @@ void ifd_owner_transfer(struct ifd_owner *owner, struct ifd_payer *to,
 struct ifd_payer *ifd_payer_get_current(struct ifd_ctx *ctx);
 void ifd_payer_cache_drop(struct ifd_ctx *ctx);
 void ifd_payer_put(struct ifd_payer *payer);
+void ifd_payer_put_many(struct ifd_payer *payer, unsigned int refs);
 int ifd_payer_charge(struct ifd_payer *payer, enum ifd_account_mode mode,
 		     unsigned long npages);
 void ifd_payer_uncharge(struct ifd_payer *payer, enum ifd_account_mode mode,

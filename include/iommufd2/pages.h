@@ -137,6 +137,34 @@ static inline void ifd_pages_get(struct ifd_pages *pages)
 void ifd_pages_put(struct ifd_pages *pages);
 
 /**
+ * struct ifd_pages_reaper - the accounting of released pages, gathered
+ * @payer: who was charged for the pages gathered so far (NULL: none yet)
+ * @mode: in which limit
+ * @tally: the context count they were added to
+ * @npages: pinned pages released, still charged and counted
+ * @nr_runs: their runs, still counted
+ * @refs: references on @payer that released owners left to drop
+ *
+ * Unmapping many mappings at once releases many descriptors, usually all
+ * paid by one process: each is unpinned at once, but its charge, its
+ * counters and its reference on the payer are returned in one step per
+ * payer by ifd_pages_reap_flush().  Lives on the caller's stack; the
+ * caller flushes it before returning.
+ */
+struct ifd_pages_reaper {
+	struct ifd_payer *payer;
+	enum ifd_account_mode mode;
+	atomic_long_t *tally;
+	unsigned long npages;
+	unsigned long nr_runs;
+	unsigned int refs;
+};
+
+void ifd_pages_put_reaped(struct ifd_pages *pages,
+			  struct ifd_pages_reaper *reaper);
+void ifd_pages_reap_flush(struct ifd_pages_reaper *reaper);
+
+/**
  * struct ifd_pfn_cursor - walks the PFN runs of a page range
  * @pages: the pages walked
  * @run: index of the current run
