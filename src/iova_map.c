@@ -947,6 +947,37 @@ out_cross:
 }
 
 /*
+ * Take the areas on @doomed (in IOVA order, as collected) out of the tree;
+ * returns their bytes.  When they are the whole tree (the first is its
+ * leftmost area and the last its rightmost, and a collection holds every
+ * area between the two) the tree is emptied at once instead of being
+ * rebalanced for each area.
+ */
+static unsigned long ifd_areas_remove(struct ifd_iova_map *map,
+				      struct list_head *doomed)
+{
+	struct ifd_area *first, *last, *area;
+	unsigned long bytes = 0;
+	bool whole;
+
+	if (list_empty(doomed))
+		return 0;
+	first = list_first_entry(doomed, struct ifd_area, link);
+	last = list_last_entry(doomed, struct ifd_area, link);
+	whole = rb_first_cached(&map->areas) == &first->node.rb &&
+		rb_last(&map->areas.rb_root) == &last->node.rb;
+	list_for_each_entry(area, doomed, link) {
+		if (!whole)
+			interval_tree_remove(&area->node, &map->areas);
+		bytes += ifd_area_length(area);
+	}
+	if (whole)
+		map->areas = RB_ROOT_CACHED;
+	ifd_busy_below_lower(map, first->node.start);
+	return bytes;
+}
+
+/*
  * Have the accesses pinning inside [start, last] let go, fencing the range
  * so no new pin starts there meanwhile.  Called and returns with the map
  * locked for writing, which it drops while the owners are asked.
@@ -989,7 +1020,7 @@ static int ifd_unmap_range(struct ifd_iova_map *map, unsigned long start,
 	struct ifd_pages_reaper reaper = {};
 	struct ifd_area *area, *next;
 	LIST_HEAD(doomed);
-	unsigned long bytes = 0;
+	unsigned long bytes;
 	int rc;
 
 	down_write(&map->lock);
@@ -1008,11 +1039,7 @@ static int ifd_unmap_range(struct ifd_iova_map *map, unsigned long start,
 		 */
 		ifd_unmap_collect(map, start, last, false, &doomed);
 	}
-	list_for_each_entry(area, &doomed, link) {
-		interval_tree_remove(&area->node, &map->areas);
-		ifd_busy_below_lower(map, area->node.start);
-		bytes += ifd_area_length(area);
-	}
+	bytes = ifd_areas_remove(map, &doomed);
 	ifd_areas_unmap_domains(map, &doomed);
 out_unlock:
 	up_write(&map->lock);
