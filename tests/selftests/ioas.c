@@ -219,6 +219,66 @@ TEST_F(ioas, auto_iova_takes_lowest_hole)
 	EXPECT_EQ(0, ifd2_unmap(self->fd, self->ioas, 0, UINT64_MAX, NULL));
 }
 
+/*
+ * An unmap whose range holds every mapping there is empties the map in one
+ * step (the tree goes whole): each page is unpinned, the IOVAs are free
+ * again and automatic placement starts from the bottom.  One that leaves
+ * the highest mapping behind removes only the others.
+ */
+TEST_F(ioas, unmap_of_every_mapping_empties_the_map)
+{
+	__u64 iova[16], again, unmapped;
+	int i;
+
+	for (i = 0; i < 16; i++) {
+		iova[i] = 0;
+		ASSERT_EQ(0, ifd2_map(self->fd, self->ioas,
+				      self->buf + i * PAGE, PAGE, &iova[i],
+				      IFD2_RW));
+	}
+	EXPECT_EQ(self->base_pinned + 16, ifd2_counter("pinned_pages"));
+
+	/* All but the highest. */
+	unmapped = 0;
+	ASSERT_EQ(0, ifd2_unmap(self->fd, self->ioas, iova[0],
+				iova[15] - iova[0], &unmapped));
+	EXPECT_EQ(15 * PAGE, unmapped);
+	EXPECT_EQ(self->base_pinned + 1, ifd2_counter("pinned_pages"));
+	again = iova[15];
+	EXPECT_EQ(EEXIST, ifd2_map(self->fd, self->ioas, self->buf, PAGE,
+				   &again, IFD2_FIXED));
+	again = 0;
+	ASSERT_EQ(0, ifd2_map(self->fd, self->ioas, self->buf, PAGE, &again,
+			      IFD2_RW));
+	EXPECT_EQ(iova[0], again);
+
+	/* Both that are left, in a range that is not the whole space. */
+	unmapped = 0;
+	ASSERT_EQ(0, ifd2_unmap(self->fd, self->ioas, iova[0],
+				iova[15] + PAGE - iova[0], &unmapped));
+	EXPECT_EQ(2 * PAGE, unmapped);
+	EXPECT_EQ(self->base_pinned, ifd2_counter("pinned_pages"));
+	EXPECT_EQ(self->base_vmpin, ifd2_proc_kb(getpid(), "VmPin"));
+	EXPECT_EQ(ENOENT, ifd2_unmap(self->fd, self->ioas, iova[15], PAGE,
+				     NULL));
+
+	/* The emptied map takes mappings as a new one does. */
+	for (i = 0; i < 4; i++) {
+		again = 0;
+		ASSERT_EQ(0, ifd2_map(self->fd, self->ioas, self->buf, PAGE,
+				      &again, IFD2_RW));
+		EXPECT_EQ(iova[i], again);
+	}
+	again = iova[15];
+	ASSERT_EQ(0, ifd2_map(self->fd, self->ioas, self->buf, PAGE, &again,
+			      IFD2_FIXED));
+	unmapped = 0;
+	EXPECT_EQ(0, ifd2_unmap(self->fd, self->ioas, 0, UINT64_MAX,
+				&unmapped));
+	EXPECT_EQ(5 * PAGE, unmapped);
+	EXPECT_EQ(self->base_pinned, ifd2_counter("pinned_pages"));
+}
+
 TEST_F(ioas, map_pins_and_unmap_releases)
 {
 	__u64 iova = 0, unmapped = 0;
