@@ -203,21 +203,8 @@ int ifd_owner_init_current(struct ifd_owner *owner, struct ifd_ctx *ctx)
 	owner->payer = ifd_payer_get_current(ctx);
 	if (!owner->payer)
 		return -ENOMEM;
-	mutex_init(&owner->lock);
 	owner->mode = ctx->account_mode;
 	return 0;
-}
-
-/**
- * ifd_owner_release() - tear down an owner, keeping its payer reference
- * @owner: the owner; nothing may be charged to it any more
- *
- * The caller takes over the reference on @owner->payer (for a later
- * ifd_payer_put_many() that drops many owners' references at once).
- */
-void ifd_owner_release(struct ifd_owner *owner)
-{
-	mutex_destroy(&owner->lock);
 }
 
 /**
@@ -226,7 +213,6 @@ void ifd_owner_release(struct ifd_owner *owner)
  */
 void ifd_owner_destroy(struct ifd_owner *owner)
 {
-	ifd_owner_release(owner);
 	ifd_payer_put(owner->payer);
 }
 
@@ -240,12 +226,7 @@ void ifd_owner_destroy(struct ifd_owner *owner)
  */
 int ifd_owner_charge(struct ifd_owner *owner, unsigned long npages)
 {
-	int rc;
-
-	mutex_lock(&owner->lock);
-	rc = ifd_payer_charge(owner->payer, owner->mode, npages);
-	mutex_unlock(&owner->lock);
-	return rc;
+	return ifd_payer_charge(owner->payer, owner->mode, npages);
 }
 
 /**
@@ -255,9 +236,7 @@ int ifd_owner_charge(struct ifd_owner *owner, unsigned long npages)
  */
 void ifd_owner_uncharge(struct ifd_owner *owner, unsigned long npages)
 {
-	mutex_lock(&owner->lock);
 	ifd_payer_uncharge(owner->payer, owner->mode, npages);
-	mutex_unlock(&owner->lock);
 }
 
 /**
@@ -268,13 +247,8 @@ void ifd_owner_uncharge(struct ifd_owner *owner, unsigned long npages)
  */
 bool ifd_owner_is_current(struct ifd_owner *owner)
 {
-	bool same;
-
-	mutex_lock(&owner->lock);
-	same = owner->payer->mm == current->mm &&
+	return owner->payer->mm == current->mm &&
 	       owner->payer->cred->user == current_user();
-	mutex_unlock(&owner->lock);
-	return same;
 }
 
 /**
@@ -293,10 +267,8 @@ void ifd_owner_transfer(struct ifd_owner *owner, struct ifd_payer *to,
 	struct ifd_payer *prev;
 
 	refcount_inc(&to->ref);
-	mutex_lock(&owner->lock);
 	prev = owner->payer;
 	owner->payer = to;
 	ifd_payer_uncharge(prev, owner->mode, npages);
-	mutex_unlock(&owner->lock);
 	ifd_payer_put(prev);
 }

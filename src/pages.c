@@ -622,10 +622,8 @@ void ifd_pages_reap_flush(struct ifd_pages_reaper *reaper)
 
 /*
  * The last reference went: unpin now, and leave the accounting and the
- * payer's reference to @reaper, which gathers them per payer.  Nothing
- * can reach @pages any more, so its owner needs no lock: only
- * IOMMU_IOAS_CHANGE_PROCESS changes a payer, and it sees nothing that no
- * IOAS maps.
+ * payer's reference to @reaper, which gathers them per payer.  No IOAS
+ * maps @pages any more, so its payer cannot change (see struct ifd_owner).
  */
 static void ifd_pages_reap(struct ifd_pages *pages,
 			   struct ifd_pages_reaper *reaper)
@@ -651,7 +649,6 @@ static void ifd_pages_reap(struct ifd_pages *pages,
 		ifd_pages_unpin(pages);
 	}
 	/* The owner's payer reference is the reaper's to drop now. */
-	ifd_owner_release(owner);
 	reaper->refs++;
 	mutex_destroy(&pages->pin_lock);
 	ifd_runs_free(pages);

@@ -18,7 +18,6 @@
 #ifndef IOMMUFD2_ACCOUNT_H
 #define IOMMUFD2_ACCOUNT_H
 
-#include <linux/mutex.h>
 #include <linux/refcount.h>
 #include <linux/rcupdate.h>
 #include <linux/types.h>
@@ -54,18 +53,24 @@ struct ifd_payer {
 
 /**
  * struct ifd_owner - the payer of one set of pinned pages
- * @lock: serialises charges against IOMMU_IOAS_CHANGE_PROCESS
  * @mode: which limit is charged, fixed when the pages were pinned
  * @payer: who pays now (a reference)
+ *
+ * An owner needs no lock of its own.  @payer changes only in
+ * IOMMU_IOAS_CHANGE_PROCESS (ifd_owner_transfer()), and only for pages of
+ * a memfd, with every IOAS of the context locked for writing: it reaches
+ * just the pages some IOAS maps.  A memfd's pages are charged before any
+ * IOAS maps them (when IOMMU_IOAS_MAP_FILE pins them), and any pages are
+ * uncharged only once no IOAS maps them (their release).  A user range is
+ * charged later, under the lock of an IOAS that maps it, but never changes
+ * payer: IOMMU_IOAS_CHANGE_PROCESS refuses user ranges.
  */
 struct ifd_owner {
-	struct mutex lock;	/* see above */
 	enum ifd_account_mode mode;
 	struct ifd_payer *payer;
 };
 
 int ifd_owner_init_current(struct ifd_owner *owner, struct ifd_ctx *ctx);
-void ifd_owner_release(struct ifd_owner *owner);
 void ifd_owner_destroy(struct ifd_owner *owner);
 int ifd_owner_charge(struct ifd_owner *owner, unsigned long npages);
 void ifd_owner_uncharge(struct ifd_owner *owner, unsigned long npages);
