@@ -340,23 +340,6 @@ static long ifd_contig_pages(struct page **batch, long n)
 	return i;
 }
 
-/*
- * The most runs the @n pages at @batch add: one per physically contiguous
- * stretch (and per IFD_RUN_MAX_PAGES of it).  A huge page adds one run,
- * so pinning it reserves no array for the 512 it could have been.
- */
-static unsigned long ifd_batch_runs(struct page **batch, long n)
-{
-	unsigned long runs = 0;
-	long i, len;
-
-	for (i = 0; i < n; i += len) {
-		len = ifd_contig_pages(batch + i, n - i);
-		runs += DIV_ROUND_UP(len, IFD_RUN_MAX_PAGES);
-	}
-	return runs;
-}
-
 /* The buffer pinning goes through, and how many pages it holds. */
 struct ifd_pin_buf {
 	struct page **pages;
@@ -383,14 +366,21 @@ static int ifd_pin_user_range(struct ifd_pages *pages, void *arg)
 			rc = got ?: -EFAULT;
 			break;
 		}
-		rc = ifd_runs_reserve(pages, ifd_batch_runs(batch, got));
-		if (rc) {
-			unpin_user_pages(batch, got);
-			break;
-		}
-		/* One call per physically contiguous stretch of the batch. */
+		/*
+		 * One call per physically contiguous stretch of the batch,
+		 * with room for the runs it makes (a huge page makes one, so
+		 * pinning it reserves no array for the 512 it could have
+		 * been).  Pages already recorded are unpinned with the rest
+		 * of the range on failure; the batch's others here.
+		 */
 		for (i = 0; i < got; i += n) {
 			n = ifd_contig_pages(batch + i, got - i);
+			rc = ifd_runs_reserve(pages,
+					      DIV_ROUND_UP(n, IFD_RUN_MAX_PAGES));
+			if (rc) {
+				unpin_user_pages(batch + i, got - i);
+				return rc;
+			}
 			ifd_runs_add(pages, page_to_pfn(batch[i]), n);
 		}
 		done += got;
