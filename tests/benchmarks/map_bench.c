@@ -38,9 +38,9 @@
  * (the -b rows), churn, copy, objects (IOAS rate, attach, replace), and,
  * not by default, trace (where a 4 KiB pair's time goes: function_graph
  * from each target's ioctl entry down -d calls, default 5), pairs
- * (PROFILE_PAIRS 4 KiB pairs at a fixed IOVA per target and nothing else,
- * to run under a sampling profiler: the bench's IOMMUFD2_PERF=1) and
- * pairs-2m (the same with one 2 MiB hugetlb page).
+ * (rounds x PROFILE_PAIRS 4 KiB pairs at a fixed IOVA per target and
+ * nothing else, to run under a sampling profiler: the bench's
+ * IOMMUFD2_PERF=1) and pairs-2m (the same with one 2 MiB hugetlb page).
  *
  * Output:
  * one "BENCH impl=... metric=... value=... unit=..." line per measurement,
@@ -867,10 +867,12 @@ static int trace_sum(struct trace_fn *fns)
 #define PROFILE_PAIRS 20000
 
 /*
- * Fixed-IOVA pairs of @len bytes (4 KiB pages, or one 2 MiB hugetlb page),
- * one target after the other, for a profile.
+ * @rounds x PROFILE_PAIRS fixed-IOVA pairs of @len bytes (4 KiB pages, or
+ * one 2 MiB hugetlb page), one target after the other, for a profile: a
+ * few seconds per target at the default 11 rounds, some thousands of
+ * samples at the bench's 2 kHz.
  */
-static void bench_pairs(const int *use, size_t len, int hugetlb)
+static void bench_pairs(const int *use, size_t len, int hugetlb, int rounds)
 {
 	char *buf;
 	void *raw;
@@ -888,7 +890,7 @@ static void bench_pairs(const int *use, size_t len, int hugetlb)
 		if (!use[t])
 			continue;
 		t0 = now();
-		for (n = 0; n < PROFILE_PAIRS; n++) {
+		for (n = 0; n < PROFILE_PAIRS * rounds; n++) {
 			rc = churn_pair(t, buf, len, 1);
 			if (rc)
 				break;
@@ -1241,9 +1243,9 @@ int main(int argc, char **argv)
 	if (has_part(parts, "trace"))
 		bench_trace(depth, use);
 	if (has_part(parts, "pairs"))
-		bench_pairs(use, SZ_4K, 0);
+		bench_pairs(use, SZ_4K, 0, rounds);
 	if (has_part(parts, "pairs-2m"))
-		bench_pairs(use, SZ_2M, 1);
+		bench_pairs(use, SZ_2M, 1, rounds);
 	if (has_part(parts, "objects"))
 		bench_objects(rounds, use);
 	print_table();
