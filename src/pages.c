@@ -214,13 +214,19 @@ static struct ifd_pages *ifd_pages_alloc(unsigned long npages,
 	return pages;
 }
 
+/* The descriptor's own memory, once its owner is dealt with. */
+static void ifd_pages_desc_release(struct ifd_pages *pages)
+{
+	mutex_destroy(&pages->pin_lock);
+	ifd_runs_free(pages);
+	ifd_pages_desc_free(pages);
+}
+
 /* A descriptor nothing was pinned or charged through, or no more. */
 static void ifd_pages_free(struct ifd_pages *pages)
 {
 	ifd_owner_destroy(&pages->owner);
-	mutex_destroy(&pages->pin_lock);
-	ifd_runs_free(pages);
-	ifd_pages_desc_free(pages);
+	ifd_pages_desc_release(pages);
 }
 
 /* Give back what the doubling left unused, when that is much. */
@@ -657,9 +663,7 @@ static void ifd_pages_reap(struct ifd_pages *pages,
 	}
 	/* The owner's payer reference is the reaper's to drop now. */
 	reaper->refs++;
-	mutex_destroy(&pages->pin_lock);
-	ifd_runs_free(pages);
-	ifd_pages_desc_free(pages);
+	ifd_pages_desc_release(pages);
 }
 
 /**
