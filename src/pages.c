@@ -313,9 +313,17 @@ struct ifd_pages *ifd_pages_user(unsigned long uaddr, unsigned long length,
 	if (IS_ERR(pages))
 		return pages;
 	pages->source = uaddr;
-	/* The payer's own: it is the caller's mm, kept as long as @owner. */
-	pages->mm = pages->owner.payer->mm;
 	return pages;
+}
+
+/*
+ * The address space a user range is pinned from: its payer's, which the
+ * owner holds as long as the descriptor lives, and which never changes for
+ * a user range (IOMMU_IOAS_CHANGE_PROCESS refuses them).
+ */
+static struct mm_struct *ifd_pages_mm(const struct ifd_pages *pages)
+{
+	return pages->owner.payer->mm;
 }
 
 /* Pin up to @want pages at @addr of @mm, from any process. */
@@ -366,8 +374,9 @@ static int ifd_pin_user_range(struct ifd_pages *pages, void *arg)
 					  (unsigned long)READ_ONCE(ifd_pin_batch));
 		long i, n, got;
 
-		got = ifd_pin_mm(pages->mm, first + (done << PAGE_SHIFT), want,
-				 gup_flags, batch);
+		got = ifd_pin_mm(ifd_pages_mm(pages),
+				 first + (done << PAGE_SHIFT), want, gup_flags,
+				 batch);
 		if (got <= 0) {
 			rc = got ?: -EFAULT;
 			break;
@@ -442,10 +451,12 @@ int ifd_pages_pin(struct ifd_pages *pages)
 	}
 	mutex_lock(&pages->pin_lock);
 	if (!pages->populated) {
-		if (ifd_mm_get(pages->mm)) {
+		struct mm_struct *mm = ifd_pages_mm(pages);
+
+		if (ifd_mm_get(mm)) {
 			rc = ifd_pages_populate(pages, ifd_pin_user_range,
 						&buf);
-			ifd_mm_put(pages->mm);
+			ifd_mm_put(mm);
 		} else {
 			rc = -EFAULT;
 		}

@@ -10,7 +10,7 @@
  * A memfd range is pinned when it is created.  A range of user memory is
  * pinned (and charged) lazily, by ifd_pages_pin(), the first time a domain
  * or an emulated access needs its pages: until then it only records the
- * address space it came from (its payer holds it), so mapping memory that
+ * address space it came from (its payer's mm), so mapping memory that
  * is not backed yet is not an error while no device uses the IOAS, and a
  * range whose process has exited can no longer be pinned (-EFAULT).  Once
  * pinned, it stays pinned until its last reference goes.
@@ -76,9 +76,6 @@ static inline unsigned long ifd_run_npages(u64 run)
  * @owner: who is charged for the pins
  * @tally: the context's count of pinned pages, kept up to date
  * @dmabuf: the dma-buf the range belongs to, or NULL for pinned memory
- * @mm: the address space a user range is pinned from, or NULL: the mm
- *	of @owner's payer, held by it (a user range's payer never changes:
- *	IOMMU_IOAS_CHANGE_PROCESS refuses user ranges)
  * @pin_lock: serialises ifd_pages_pin() of a user range
  * @populated: @runs describes the pages (set once, with release ordering;
  *	only then may @runs, @nr_runs be read without @pin_lock)
@@ -100,7 +97,6 @@ struct ifd_pages {
 	struct ifd_owner owner;
 	atomic_long_t *tally;
 	struct ifd_dmabuf *dmabuf;
-	struct mm_struct *mm;
 	struct mutex pin_lock;	/* see above */
 	bool populated;
 	struct ifd_area area;
